@@ -1,0 +1,56 @@
+//! `config`: the resolved Compose model, as `docker compose config` prints it.
+
+use super::{Outcome, load_project};
+use crate::cli::{ConfigArgs, DocFormat, ProjectArgs};
+use std::collections::BTreeSet;
+
+pub fn run(project_args: &ProjectArgs, args: &ConfigArgs) -> Outcome {
+    let mut loaded = load_project(project_args)?;
+    if !args.service_names.is_empty() {
+        compose::checks::select_services(&mut loaded.project, &args.service_names)?;
+    }
+    let project = &loaded.project;
+    if args.quiet {
+        return Ok(());
+    }
+    let text = if args.services {
+        lines(project.services.keys().cloned())
+    } else if args.volumes {
+        lines(project.volumes.keys().cloned())
+    } else if args.networks {
+        lines(project.networks.keys().cloned())
+    } else if args.profiles {
+        let all: BTreeSet<String> = project
+            .services
+            .values()
+            .chain(project.disabled_services.values())
+            .flat_map(|s| s.profiles.iter().cloned())
+            .collect();
+        lines(all.into_iter())
+    } else if args.images {
+        lines(project.services.iter().map(|(name, s)| {
+            if s.image.is_empty() {
+                format!("{}-{}", project.name, name)
+            } else {
+                s.image.clone()
+            }
+        }))
+    } else {
+        match args.format {
+            DocFormat::Json => compose::output::to_json(project),
+            DocFormat::Yaml => compose::output::to_yaml(project),
+        }
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn lines(items: impl Iterator<Item = String>) -> String {
+    let mut v: Vec<String> = items.collect();
+    v.sort();
+    v.iter().map(|s| format!("{s}\n")).collect()
+}

@@ -1,0 +1,57 @@
+//! One module per command.
+
+pub mod config;
+pub mod version;
+
+use crate::cli::ProjectArgs;
+use compose::{LoadOptions, Loaded};
+
+/// Why a command failed; the exit code is always 1.
+#[derive(Debug)]
+pub enum Failure {
+    /// The Compose files are invalid (rendered with the source snippet).
+    Compose(compose::Error),
+    /// Anything else, as one sentence.
+    Message(String),
+}
+
+impl From<compose::Error> for Failure {
+    fn from(e: compose::Error) -> Self {
+        Failure::Compose(e)
+    }
+}
+
+impl From<String> for Failure {
+    fn from(s: String) -> Self {
+        Failure::Message(s)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(s: &str) -> Self {
+        Failure::Message(s.to_string())
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Message(e.to_string())
+    }
+}
+
+pub type Outcome = Result<(), Failure>;
+
+/// Load the project named by the global Compose options, printing warnings.
+pub fn load_project(args: &ProjectArgs) -> Result<Loaded, Failure> {
+    let mut opts = LoadOptions::from_process()?;
+    opts.files = args.files.clone();
+    opts.project_name = args.project_name.clone();
+    opts.project_directory = args.project_directory.clone();
+    opts.env_files = args.env_files.clone();
+    opts.profiles = args.profiles.clone();
+    let loaded = compose::load(&opts)?;
+    for w in &loaded.warnings {
+        crate::report::warning(w);
+    }
+    Ok(loaded)
+}

@@ -1,0 +1,54 @@
+//! `docker-ecs`: run a Compose application on Amazon ECS.
+//!
+//! Works standalone and as a Docker CLI plugin (`docker ecs …`).
+
+mod cli;
+mod commands;
+mod plugin;
+mod report;
+
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command};
+use commands::Failure;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = match plugin::prepare_args(std::env::args_os().collect()) {
+        plugin::Invocation::Metadata => {
+            println!("{}", plugin::metadata_json());
+            return ExitCode::SUCCESS;
+        }
+        plugin::Invocation::Run(args) => args,
+    };
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Compose(e)) => {
+            report::compose_error(&e);
+            ExitCode::FAILURE
+        }
+        Err(Failure::Message(m)) => {
+            report::error(&m);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> commands::Outcome {
+    match &cli.command {
+        Command::Config(args) => commands::config::run(&cli.project, args),
+        Command::Version(args) => commands::version::run(args),
+        Command::Completion { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(*shell, &mut cmd, "docker-ecs", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,631 @@
+//! Checks and resolutions on the typed project: the schema rules types alone
+//! do not express, profiles, references between resources, dependency
+//! cycles, and `env_file` contents.
+
+use crate::env::{Environment, parse_dotenv};
+use crate::error::{Error, Result};
+use crate::interpolate::Lookup;
+use crate::model::{Project, Service};
+use crate::node::{KeyPath, Node, Span};
+use std::collections::{BTreeMap, HashSet};
+
+/// The span of the node at `path` (keys only), or of its nearest ancestor.
+fn span_at(root: &Node, path: &[&str]) -> Span {
+    let mut node = root;
+    let mut span = root.span;
+    for key in path {
+        match node.get(key) {
+            Some(n) => {
+                node = n;
+                span = n.span;
+            }
+            None => break,
+        }
+    }
+    span
+}
+
+fn kp(parts: &[&str]) -> KeyPath {
+    parts.iter().fold(KeyPath::root(), |p, k| p.key(k))
+}
+
+fn err_at(root: &Node, parts: &[&str], msg: impl Into<String>, help: impl Into<String>) -> Error {
+    Error::at(span_at(root, parts), &kp(parts), msg).with_help(help)
+}
+
+/// Schema rules beyond types: names, enumerations and required keys.
+pub fn validate_raw(root: &Node) -> Result<()> {
+    let Some(services) = root.get("services").and_then(Node::as_map) else {
+        return Ok(());
+    };
+    for (name, service) in services {
+        if name.name.is_empty()
+            || !name
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(Error::at(
+                name.span,
+                &kp(&["services"]),
+                format!("invalid service name {:?}", name.name),
+            )
+            .with_help("service names may only contain letters, digits, `.`, `_` and `-`"));
+        }
+        let s = name.name.as_str();
+        let enum_check = |field: &[&str], value: Option<&str>, allowed: &[&str]| -> Result<()> {
+            if let Some(v) = value
+                && !allowed.contains(&v)
+            {
+                let mut parts = vec!["services", s];
+                parts.extend_from_slice(field);
+                return Err(err_at(
+                    root,
+                    &parts,
+                    format!(
+                        "invalid value {v:?}, expected one of: {}",
+                        allowed.join(", ")
+                    ),
+                    match crate::de::closest(v, allowed) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None => format!("use one of: {}", allowed.join(", ")),
+                    },
+                ));
+            }
+            Ok(())
+        };
+        if let Some(deps) = service.get("depends_on").and_then(Node::as_map) {
+            for (dep, cfg) in deps {
+                enum_check(
+                    &["depends_on", &dep.name, "condition"],
+                    cfg.get("condition").and_then(Node::as_str),
+                    &[
+                        "service_started",
+                        "service_healthy",
+                        "service_completed_successfully",
+                    ],
+                )?;
+            }
+        }
+        if let Some(volumes) = service.get("volumes").and_then(Node::as_seq) {
+            for (i, v) in volumes.iter().enumerate() {
+                let p = kp(&["services", s, "volumes"]).index(i);
+                match v.get("type").and_then(Node::as_str) {
+                    None => {
+                        return Err(Error::at(v.span, &p, "missing required key `type`")
+                            .with_help(
+                                "add `type: volume` (or bind, tmpfs, npipe, cluster, image)",
+                            ));
+                    }
+                    Some(t)
+                        if !["bind", "volume", "tmpfs", "npipe", "cluster", "image"]
+                            .contains(&t) =>
+                    {
+                        return Err(Error::at(
+                            v.span,
+                            &p.key("type"),
+                            format!("invalid volume type {t:?}"),
+                        )
+                        .with_help("use one of: bind, volume, tmpfs, npipe, cluster, image"));
+                    }
+                    _ => {}
+                }
+                if v.get("target").is_none() {
+                    return Err(Error::at(v.span, &p, "missing required key `target`")
+                        .with_help("give the path inside the container in `target`"));
+                }
+            }
+        }
+        if let Some(ports) = service.get("ports").and_then(Node::as_seq) {
+            for (i, port) in ports.iter().enumerate() {
+                let p = kp(&["services", s, "ports"]).index(i);
+                if port.get("target").is_none() {
+                    return Err(Error::at(port.span, &p, "missing required key `target`")
+                        .with_help("give the container port in `target`"));
+                }
+                if let Some(mode) = port.get("mode").and_then(Node::as_str)
+                    && !["ingress", "host"].contains(&mode)
+                {
+                    return Err(Error::at(
+                        port.span,
+                        &p.key("mode"),
+                        format!("invalid port mode {mode:?}"),
+                    )
+                    .with_help("use `ingress` or `host`"));
+                }
+            }
+        }
+        if let Some(deploy) = service.get("deploy") {
+            enum_check(
+                &["deploy", "mode"],
+                deploy.get("mode").and_then(Node::as_str),
+                &["global", "replicated", "replicated-job", "global-job"],
+            )?;
+            enum_check(
+                &["deploy", "endpoint_mode"],
+                deploy.get("endpoint_mode").and_then(Node::as_str),
+                &["vip", "dnsrr"],
+            )?;
+        }
+        if let Some(env_files) = service.get("env_file").and_then(Node::as_seq) {
+            for (i, f) in env_files.iter().enumerate() {
+                if f.get("path").is_none() {
+                    return Err(Error::at(
+                        f.span,
+                        &kp(&["services", s, "env_file"]).index(i),
+                        "missing required key `path`",
+                    )
+                    .with_help("give the env file path in `path`"));
+                }
+            }
+        }
+        for field in ["secrets", "configs"] {
+            if let Some(refs) = service.get(field).and_then(Node::as_seq) {
+                for (i, r) in refs.iter().enumerate() {
+                    if r.get("source").is_none() {
+                        return Err(Error::at(
+                            r.span,
+                            &kp(&["services", s, field]).index(i),
+                            "missing required key `source`",
+                        )
+                        .with_help(format!("name the top-level {field} entry in `source`")));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Keep the services whose profiles are active; remember the others.
+pub fn apply_profiles(
+    project: &mut Project,
+    profiles: &[String],
+    _warnings: &mut Vec<String>,
+) -> Result<()> {
+    let all = profiles.iter().any(|p| p == "*");
+    let services = std::mem::take(&mut project.services);
+    for (name, service) in services {
+        let enabled = service.profiles.is_empty()
+            || all
+            || service.profiles.iter().any(|p| profiles.contains(p));
+        if enabled {
+            project.services.insert(name, service);
+        } else {
+            project.disabled_services.insert(name, service);
+        }
+    }
+    Ok(())
+}
+
+/// References between services and resources, and dependency cycles.
+pub fn check_consistency(project: &Project, root: &Node) -> Result<()> {
+    let mut names: Vec<&String> = project.services.keys().collect();
+    names.sort();
+    for name in &names {
+        let s = &project.services[name.as_str()];
+        let n = name.as_str();
+        if s.build.is_none() && s.image.is_empty() && s.provider.is_none() {
+            return Err(err_at(
+                root,
+                &["services", n],
+                format!("service {n:?} has neither an image nor a build context specified"),
+                "add `image:` (or `build:`) to the service",
+            ));
+        }
+        if let Some(b) = &s.build
+            && !b.dockerfile_inline.is_empty()
+            && !b.dockerfile.is_empty()
+            && root
+                .get("services")
+                .and_then(|x| x.get(n))
+                .and_then(|x| x.get("build"))
+                .and_then(|b| b.get("dockerfile"))
+                .is_some()
+        {
+            return Err(err_at(
+                root,
+                &["services", n, "build"],
+                format!(
+                    "service {n:?} declares mutually exclusive dockerfile and dockerfile_inline"
+                ),
+                "keep only one of `dockerfile` and `dockerfile_inline`",
+            ));
+        }
+        if !s.network_mode.is_empty() && root_has(root, &["services", n, "networks"]) {
+            return Err(err_at(
+                root,
+                &["services", n, "network_mode"],
+                format!("service {n} declares mutually exclusive `network_mode` and `networks`"),
+                "remove either `network_mode` or `networks`",
+            ));
+        }
+        for net in s.networks.keys() {
+            if !project.networks.contains_key(net) {
+                return Err(err_at(
+                    root,
+                    &["services", n, "networks", net],
+                    format!("service {n:?} refers to undefined network {net}"),
+                    format!("declare `{net}` under the top-level `networks:` section"),
+                ));
+            }
+        }
+        for (i, v) in s.volumes.iter().enumerate() {
+            if v.kind == "volume"
+                && !v.source.is_empty()
+                && !project.volumes.contains_key(&v.source)
+            {
+                return Err(Error::at(
+                    span_at_index(root, &["services", n, "volumes"], i),
+                    &kp(&["services", n, "volumes"]).index(i),
+                    format!("service {n:?} refers to undefined volume {}", v.source),
+                )
+                .with_help(format!(
+                    "declare `{}` under the top-level `volumes:` section, or use a path (./{}) for a bind mount",
+                    v.source, v.source
+                )));
+            }
+        }
+        let refs = [
+            ("secrets", "secret", &s.secrets, &project.secrets),
+            ("configs", "config", &s.configs, &project.configs),
+        ];
+        for (field, what, list, defined) in refs {
+            for (i, r) in list.iter().enumerate() {
+                if !defined.contains_key(&r.source) {
+                    return Err(Error::at(
+                        span_at_index(root, &["services", n, field], i),
+                        &kp(&["services", n, field]).index(i),
+                        format!("service {n:?} refers to undefined {what} {}", r.source),
+                    )
+                    .with_help(format!(
+                        "declare `{}` under the top-level `{field}:` section",
+                        r.source
+                    )));
+                }
+            }
+        }
+        if let Some(b) = &s.build {
+            for r in &b.secrets {
+                if !project.secrets.contains_key(&r.source) {
+                    return Err(err_at(
+                        root,
+                        &["services", n, "build", "secrets"],
+                        format!(
+                            "service {n:?} refers to undefined build secret {}",
+                            r.source
+                        ),
+                        format!(
+                            "declare `{}` under the top-level `secrets:` section",
+                            r.source
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(hc) = &s.healthcheck
+            && let Some(first) = hc.test.first()
+            && !["CMD", "CMD-SHELL", "NONE"].contains(&first.as_str())
+        {
+            return Err(err_at(
+                root,
+                &["services", n, "healthcheck", "test"],
+                r#"healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE""#,
+                "write the test as [\"CMD\", \"curl\", \"-f\", \"http://localhost\"] or as a shell string",
+            ));
+        }
+        distinct_values(s, n, root)?;
+        let mut mounts: BTreeMap<String, String> = BTreeMap::new();
+        for (i, t) in s.tmpfs.iter().enumerate() {
+            let loc = format!("services.{n}.tmpfs[{i}]");
+            let path = t.split(':').next().unwrap_or(t).to_string();
+            if let Some(prev) = mounts.get(&path) {
+                return Err(err_at(
+                    root,
+                    &["services", n, "tmpfs"],
+                    format!("{loc}: target {path} already mounted as {prev}"),
+                    "mount each path only once",
+                ));
+            }
+            mounts.insert(path, loc);
+        }
+        for (i, v) in s.volumes.iter().enumerate() {
+            let loc = format!("services.{n}.volumes[{i}]");
+            if let Some(prev) = mounts.get(&v.target) {
+                return Err(Error::at(
+                    span_at_index(root, &["services", n, "volumes"], i),
+                    &kp(&["services", n, "volumes"]).index(i),
+                    format!("target {} already mounted as {prev}", v.target),
+                )
+                .with_help("mount each path only once"));
+            }
+            mounts.insert(v.target.clone(), loc);
+        }
+        for (dep, cfg) in &s.depends_on {
+            if project.services.contains_key(dep) {
+                continue;
+            }
+            if project.disabled_services.contains_key(dep) && !cfg.required {
+                continue;
+            }
+            let why = if project.disabled_services.contains_key(dep) {
+                format!(
+                    "`{dep}` is disabled by its profiles; enable them with --profile or COMPOSE_PROFILES"
+                )
+            } else {
+                format!("define a service named `{dep}`, or fix the name")
+            };
+            return Err(err_at(
+                root,
+                &["services", n, "depends_on", dep],
+                format!("service {n:?} depends on undefined service {dep:?}"),
+                why,
+            ));
+        }
+    }
+    let mut secret_names: Vec<&String> = project.secrets.keys().collect();
+    secret_names.sort();
+    for name in secret_names {
+        let secret = &project.secrets[name.as_str()];
+        if !secret.external && secret.file.is_empty() && secret.environment.is_empty() {
+            return Err(err_at(
+                root,
+                &["secrets", name],
+                format!("secret {name:?} must declare either `file` or `environment`"),
+                "add `file: ./path` or `environment: VAR`, or mark it `external: true`",
+            ));
+        }
+    }
+    check_cycles(project, root)
+}
+
+fn root_has(root: &Node, path: &[&str]) -> bool {
+    let mut node = root;
+    for k in path {
+        match node.get(k) {
+            Some(n) => node = n,
+            None => return false,
+        }
+    }
+    true
+}
+
+fn span_at_index(root: &Node, path: &[&str], i: usize) -> Span {
+    let mut node = root;
+    for k in path {
+        match node.get(k) {
+            Some(n) => node = n,
+            None => return node.span,
+        }
+    }
+    node.as_seq()
+        .and_then(|s| s.get(i))
+        .map(|n| n.span)
+        .unwrap_or(node.span)
+}
+
+fn distinct_values(s: &Service, n: &str, root: &Node) -> Result<()> {
+    let Some(deploy) = &s.deploy else {
+        return Ok(());
+    };
+    let conflict = |a: &str, b: &str| {
+        err_at(
+            root,
+            &["services", n],
+            format!("services.{n}: can't set distinct values on '{a}' and '{b}'"),
+            format!("set only one of `{a}` and `{b}`, or give them the same value"),
+        )
+    };
+    if let (Some(scale), Some(replicas)) = (s.scale, deploy.replicas)
+        && scale != replicas
+    {
+        return Err(conflict("scale", "deploy.replicas"));
+    }
+    let limits = deploy.resources.limits.as_ref();
+    if !s.cpus.is_zero() && limits.is_some_and(|l| l.cpus != s.cpus) {
+        return Err(conflict("cpus", "deploy.resources.limits.cpus"));
+    }
+    if !s.mem_limit.is_zero() && limits.is_some_and(|l| l.memory != s.mem_limit) {
+        return Err(conflict("mem_limit", "deploy.resources.limits.memory"));
+    }
+    let reservations = deploy.resources.reservations.as_ref();
+    if !s.mem_reservation.is_zero() && reservations.is_some_and(|r| r.memory != s.mem_reservation) {
+        return Err(conflict(
+            "mem_reservation",
+            "deploy.resources.reservations.memory",
+        ));
+    }
+    if s.pids_limit != 0 && limits.is_some_and(|l| l.pids != s.pids_limit) {
+        return Err(conflict("pids_limit", "deploy.resources.limits.pids"));
+    }
+    Ok(())
+}
+
+fn check_cycles(project: &Project, root: &Node) -> Result<()> {
+    // Depth-first search; report the first cycle found in name order.
+    fn visit<'a>(
+        name: &'a str,
+        project: &'a Project,
+        stack: &mut Vec<&'a str>,
+        done: &mut HashSet<&'a str>,
+    ) -> Option<Vec<String>> {
+        if let Some(pos) = stack.iter().position(|s| *s == name) {
+            let mut cycle: Vec<String> = stack[pos..].iter().map(|s| s.to_string()).collect();
+            cycle.push(name.to_string());
+            return Some(cycle);
+        }
+        if done.contains(name) {
+            return None;
+        }
+        stack.push(name);
+        if let Some(s) = project.services.get(name) {
+            let mut deps: Vec<&String> = s.depends_on.keys().collect();
+            deps.sort();
+            for d in deps {
+                if let Some(c) = visit(d, project, stack, done) {
+                    return Some(c);
+                }
+            }
+        }
+        stack.pop();
+        done.insert(name);
+        None
+    }
+    let mut names: Vec<&String> = project.services.keys().collect();
+    names.sort();
+    let mut done = HashSet::new();
+    for n in names {
+        if let Some(cycle) = visit(n, project, &mut Vec::new(), &mut done) {
+            return Err(err_at(
+                root,
+                &["services", &cycle[0], "depends_on"],
+                format!("dependency cycle detected: {}", cycle.join(" -> ")),
+                "remove one of the `depends_on` entries forming the cycle",
+            ));
+        }
+    }
+    Ok(())
+}
+
+struct Chain<'a> {
+    first: &'a BTreeMap<String, Option<String>>,
+    then: &'a Environment,
+}
+
+impl Lookup for Chain<'_> {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        match self.first.get(name) {
+            Some(Some(v)) => Some(v),
+            _ => self.then.get(name),
+        }
+    }
+}
+
+/// Read each service's `env_file`s into its environment (explicit
+/// `environment` entries win) and drop the `env_file` list, as Compose does.
+pub fn resolve_env_files(project: &mut Project, env: &Environment, root: &Node) -> Result<()> {
+    for (name, service) in project.services.iter_mut() {
+        if service.env_file.is_empty() {
+            continue;
+        }
+        let mut from_files: BTreeMap<String, Option<String>> = BTreeMap::new();
+        for (i, f) in service.env_file.iter().enumerate() {
+            let path = std::path::Path::new(&f.path);
+            let loc = kp(&["services", name, "env_file"]).index(i);
+            let span = span_at_index(root, &["services", name, "env_file"], i);
+            if !path.exists() {
+                if f.required {
+                    return Err(
+                        Error::at(span, &loc, format!("env file {} not found", f.path)).with_help(
+                            "create the file, fix the path, or mark it `required: false`",
+                        ),
+                    );
+                }
+                continue;
+            }
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::at(span, &loc, format!("cannot read env file {}: {e}", f.path))
+                    .with_help("env files must be readable UTF-8 text")
+            })?;
+            let vars = if f.format == "raw" {
+                text.lines()
+                    .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                    .map(|l| match l.split_once('=') {
+                        Some((k, v)) => (k.to_string(), v.to_string()),
+                        None => (l.to_string(), String::new()),
+                    })
+                    .collect()
+            } else {
+                let lookup = Chain {
+                    first: &from_files,
+                    then: env,
+                };
+                parse_dotenv(&text, &lookup).map_err(|(line, msg)| {
+                    Error::at(span, &loc, format!("{}: line {line}: {msg}", f.path))
+                        .with_help("each line must be KEY=VALUE, a bare KEY, or a # comment")
+                })?
+            };
+            for (k, v) in vars {
+                from_files.insert(k, Some(v));
+            }
+        }
+        for (k, v) in std::mem::take(&mut service.environment) {
+            match v {
+                Some(v) => {
+                    from_files.insert(k, Some(v));
+                }
+                None => {
+                    from_files.entry(k).or_insert(None);
+                }
+            }
+        }
+        service.environment = from_files;
+        service.env_file.clear();
+    }
+    Ok(())
+}
+
+/// Drop networks, volumes, secrets and configs no enabled service uses.
+pub fn drop_unused_resources(project: &mut Project) {
+    let mut networks = HashSet::new();
+    let mut volumes = HashSet::new();
+    let mut secrets = HashSet::new();
+    let mut configs = HashSet::new();
+    for s in project.services.values() {
+        networks.extend(s.networks.keys().cloned());
+        for v in &s.volumes {
+            if v.kind == "volume" && !v.source.is_empty() {
+                volumes.insert(v.source.clone());
+            }
+        }
+        secrets.extend(s.secrets.iter().map(|r| r.source.clone()));
+        if let Some(b) = &s.build {
+            secrets.extend(b.secrets.iter().map(|r| r.source.clone()));
+        }
+        configs.extend(s.configs.iter().map(|r| r.source.clone()));
+    }
+    project.networks.retain(|k, _| networks.contains(k));
+    project.volumes.retain(|k, _| volumes.contains(k));
+    project.secrets.retain(|k, _| secrets.contains(k));
+    project.configs.retain(|k, _| configs.contains(k));
+}
+
+/// Restrict the project to `names` and their dependencies (like
+/// `docker compose config web`); named services are enabled even when their
+/// profiles are not active.
+pub fn select_services(project: &mut Project, names: &[String]) -> Result<()> {
+    let mut wanted: Vec<String> = Vec::new();
+    let mut queue: Vec<String> = names.to_vec();
+    while let Some(n) = queue.pop() {
+        if wanted.contains(&n) {
+            continue;
+        }
+        let service = match project.services.get(&n) {
+            Some(s) => s,
+            None => match project.disabled_services.get(&n) {
+                Some(s) if names.contains(&n) => s,
+                _ => {
+                    return Err(Error::new(format!("no such service: {n}"))
+                        .with_help("check the service name (see `config --services`)"));
+                }
+            },
+        };
+        queue.extend(service.depends_on.keys().cloned());
+        wanted.push(n);
+    }
+    for n in &wanted {
+        if let Some(s) = project.disabled_services.shift_remove(n) {
+            project.services.insert(n.clone(), s);
+        }
+    }
+    let all = std::mem::take(&mut project.services);
+    for (n, s) in all {
+        if wanted.contains(&n) {
+            project.services.insert(n, s);
+        } else {
+            project.disabled_services.insert(n, s);
+        }
+    }
+    drop_unused_resources(project);
+    Ok(())
+}

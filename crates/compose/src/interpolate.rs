@@ -1,0 +1,462 @@
+//! Variable interpolation, as in the Compose Specification:
+//! `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?err}`,
+//! `${VAR?err}`, `${VAR:+replacement}`, `${VAR+replacement}`, nesting inside
+//! the default/replacement/message, and `$$` for a literal dollar.
+
+use crate::error::{Error, Result};
+use crate::node::{KeyPath, Node, Value};
+
+/// Why a template could not be expanded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateError {
+    /// `${VAR:?msg}` / `${VAR?msg}` with the variable missing (or empty for `:?`).
+    Required { name: String, message: String },
+    /// Syntax error: a `$` not followed by a name, `$$` or `{...}`.
+    Invalid { template: String },
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TemplateError::Required { name, message } => {
+                write!(f, "required variable {name} is missing a value: {message}")
+            }
+            TemplateError::Invalid { template } => {
+                write!(f, "invalid interpolation format {template:?}")
+            }
+        }
+    }
+}
+
+/// Looks a variable up; `None` when unset (distinct from set-but-empty).
+pub trait Lookup {
+    fn lookup(&self, name: &str) -> Option<&str>;
+}
+
+impl Lookup for crate::env::Environment {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+}
+
+/// Expand one string. Variables that are unset without a default expand to ""
+/// and are reported through `unset` (Compose prints a warning for each).
+pub fn substitute(
+    template: &str,
+    env: &dyn Lookup,
+    unset: &mut dyn FnMut(&str),
+) -> std::result::Result<String, TemplateError> {
+    if !template.contains('$') {
+        return Ok(template.to_string());
+    }
+    let bytes = template.as_bytes();
+    let mut out = String::with_capacity(template.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c != b'$' {
+            // Copy the whole run up to the next `$` (keeps UTF-8 intact).
+            let next = template[i..]
+                .find('$')
+                .map(|n| i + n)
+                .unwrap_or(bytes.len());
+            out.push_str(&template[i..next]);
+            i = next;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            Some(b'$') => {
+                out.push('$');
+                i += 2;
+            }
+            Some(b'{') => {
+                let close = closing_brace(template, i).ok_or_else(|| TemplateError::Invalid {
+                    template: template.to_string(),
+                })?;
+                let inner = &template[i + 2..close];
+                out.push_str(&expand_braced(inner, template, env, unset)?);
+                i = close + 1;
+            }
+            Some(&n) if is_name_start(n) => {
+                let end = name_end(bytes, i + 1);
+                let name = &template[i + 1..end];
+                match env.lookup(name) {
+                    Some(v) => out.push_str(v),
+                    None => unset(name),
+                }
+                i = end;
+            }
+            // Compose keeps a `$` that starts no variable (`cost $5`, `end$`).
+            _ => {
+                out.push('$');
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn is_name_start(b: u8) -> bool {
+    b == b'_' || b.is_ascii_alphabetic()
+}
+
+fn name_end(bytes: &[u8], start: usize) -> usize {
+    let mut j = start;
+    while j < bytes.len() && (bytes[j] == b'_' || bytes[j].is_ascii_alphanumeric()) {
+        j += 1;
+    }
+    j
+}
+
+/// Index of the `}` closing the `${` at `start`, counting nested `${`.
+fn closing_brace(s: &str, start: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < b.len() {
+        if b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+            depth += 1;
+            i += 2;
+            continue;
+        }
+        if b[i] == b'$' && b.get(i + 1) == Some(&b'$') {
+            i += 2;
+            continue;
+        }
+        if b[i] == b'}' {
+            depth -= 1;
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn expand_braced(
+    inner: &str,
+    template: &str,
+    env: &dyn Lookup,
+    unset: &mut dyn FnMut(&str),
+) -> std::result::Result<String, TemplateError> {
+    let bytes = inner.as_bytes();
+    if bytes.is_empty() || !is_name_start(bytes[0]) {
+        return Err(TemplateError::Invalid {
+            template: template.to_string(),
+        });
+    }
+    let end = name_end(bytes, 0);
+    let name = &inner[..end];
+    let rest = &inner[end..];
+    let value = env.lookup(name);
+    let (op, arg) = if rest.is_empty() {
+        ("", "")
+    } else if let Some(op) = [":-", ":?", ":+", "-", "?", "+"]
+        .into_iter()
+        .find(|op| rest.starts_with(op))
+    {
+        (op, &rest[op.len()..])
+    } else {
+        return Err(TemplateError::Invalid {
+            template: template.to_string(),
+        });
+    };
+    let non_empty = value.is_some_and(|v| !v.is_empty());
+    Ok(match op {
+        "" => match value {
+            Some(v) => v.to_string(),
+            None => {
+                unset(name);
+                String::new()
+            }
+        },
+        ":-" => {
+            let default = substitute(arg, env, unset)?;
+            if non_empty {
+                value.unwrap().to_string()
+            } else {
+                default
+            }
+        }
+        "-" => {
+            let default = substitute(arg, env, unset)?;
+            value.map(str::to_string).unwrap_or(default)
+        }
+        ":+" => {
+            let replacement = substitute(arg, env, unset)?;
+            if non_empty {
+                replacement
+            } else {
+                String::new()
+            }
+        }
+        "+" => {
+            let replacement = substitute(arg, env, unset)?;
+            if value.is_some() {
+                replacement
+            } else {
+                String::new()
+            }
+        }
+        ":?" | "?" => {
+            let message = substitute(arg, env, unset)?;
+            let ok = if op == ":?" {
+                non_empty
+            } else {
+                value.is_some()
+            };
+            if !ok {
+                return Err(TemplateError::Required {
+                    name: name.to_string(),
+                    message,
+                });
+            }
+            value.unwrap().to_string()
+        }
+        _ => unreachable!(),
+    })
+}
+
+/// After interpolation, Compose converts strings at these paths to the
+/// scalar type the schema expects (`privileged: "${PRIV}"` → boolean).
+#[derive(Clone, Copy)]
+enum Cast {
+    Int,
+    Float,
+    Bool,
+}
+
+const CASTS: &[(&[&str], Cast)] = &[
+    (&["services", "*", "configs", "[]", "mode"], Cast::Int),
+    (&["services", "*", "cpu_count"], Cast::Int),
+    (&["services", "*", "cpu_percent"], Cast::Float),
+    (&["services", "*", "cpu_period"], Cast::Int),
+    (&["services", "*", "cpu_quota"], Cast::Int),
+    (&["services", "*", "cpu_rt_period"], Cast::Int),
+    (&["services", "*", "cpu_rt_runtime"], Cast::Int),
+    (&["services", "*", "cpus"], Cast::Float),
+    (&["services", "*", "cpu_shares"], Cast::Int),
+    (&["services", "*", "init"], Cast::Bool),
+    (&["services", "*", "deploy", "replicas"], Cast::Int),
+    (
+        &["services", "*", "deploy", "update_config", "parallelism"],
+        Cast::Int,
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "update_config",
+            "max_failure_ratio",
+        ],
+        Cast::Float,
+    ),
+    (
+        &["services", "*", "deploy", "rollback_config", "parallelism"],
+        Cast::Int,
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "rollback_config",
+            "max_failure_ratio",
+        ],
+        Cast::Float,
+    ),
+    (
+        &["services", "*", "deploy", "restart_policy", "max_attempts"],
+        Cast::Int,
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "placement",
+            "max_replicas_per_node",
+        ],
+        Cast::Int,
+    ),
+    (&["services", "*", "healthcheck", "retries"], Cast::Int),
+    (&["services", "*", "healthcheck", "disable"], Cast::Bool),
+    (&["services", "*", "oom_kill_disable"], Cast::Bool),
+    (&["services", "*", "oom_score_adj"], Cast::Int),
+    (&["services", "*", "pids_limit"], Cast::Int),
+    (&["services", "*", "ports", "[]", "target"], Cast::Int),
+    (&["services", "*", "privileged"], Cast::Bool),
+    (&["services", "*", "read_only"], Cast::Bool),
+    (&["services", "*", "scale"], Cast::Int),
+    (&["services", "*", "secrets", "[]", "mode"], Cast::Int),
+    (&["services", "*", "stdin_open"], Cast::Bool),
+    (&["services", "*", "tty"], Cast::Bool),
+    (&["services", "*", "ulimits", "*"], Cast::Int),
+    (&["services", "*", "ulimits", "*", "hard"], Cast::Int),
+    (&["services", "*", "ulimits", "*", "soft"], Cast::Int),
+    (&["services", "*", "volumes", "[]", "read_only"], Cast::Bool),
+    (
+        &["services", "*", "volumes", "[]", "volume", "nocopy"],
+        Cast::Bool,
+    ),
+    (&["networks", "*", "external"], Cast::Bool),
+    (&["networks", "*", "internal"], Cast::Bool),
+    (&["networks", "*", "attachable"], Cast::Bool),
+    (&["networks", "*", "enable_ipv6"], Cast::Bool),
+    (&["volumes", "*", "external"], Cast::Bool),
+    (&["secrets", "*", "external"], Cast::Bool),
+    (&["configs", "*", "external"], Cast::Bool),
+];
+
+fn cast_for(path: &KeyPath) -> Option<Cast> {
+    CASTS
+        .iter()
+        .find(|(pattern, _)| path.matches(pattern))
+        .map(|(_, c)| *c)
+}
+
+/// Interpolate every string value of a parsed file, in place.
+pub fn interpolate_tree(
+    node: &mut Node,
+    path: &KeyPath,
+    env: &dyn Lookup,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    match &mut node.value {
+        Value::Str(s) => {
+            let mut report = |name: &str| {
+                let w =
+                    format!("The \"{name}\" variable is not set. Defaulting to a blank string.");
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            };
+            let expanded = substitute(s, env, &mut report).map_err(|e| {
+                let help = match &e {
+                    TemplateError::Required { name, .. } => format!(
+                        "set {name} in the environment, in the project's .env file or with --env-file"
+                    ),
+                    TemplateError::Invalid { .. } => {
+                        "use $$ for a literal dollar sign; variables are written $NAME or ${NAME}"
+                            .to_string()
+                    }
+                };
+                Error::at(node.span, path, e.to_string()).with_help(help)
+            })?;
+            *s = expanded;
+            if let Some(cast) = cast_for(path) {
+                node.value = cast_value(s, cast).map_err(|m| {
+                    Error::at(node.span, path, m)
+                        .with_help("this field takes a number or a boolean after interpolation")
+                })?;
+            }
+            Ok(())
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                interpolate_tree(item, &path.index(i), env, warnings)?;
+            }
+            Ok(())
+        }
+        Value::Map(map) => {
+            for (k, v) in map.iter_mut() {
+                interpolate_tree(v, &path.key(&k.name), env, warnings)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn cast_value(s: &str, cast: Cast) -> std::result::Result<Value, String> {
+    match cast {
+        Cast::Int => s
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| format!("invalid integer {s:?}")),
+        Cast::Float => s
+            .parse::<f64>()
+            .map(Value::Float)
+            .map_err(|_| format!("invalid number {s:?}")),
+        Cast::Bool => match s.to_ascii_lowercase().as_str() {
+            "true" | "y" | "yes" | "on" => Ok(Value::Bool(true)),
+            "false" | "n" | "no" | "off" => Ok(Value::Bool(false)),
+            _ => Err(format!("invalid boolean: {s}")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct Env(HashMap<&'static str, &'static str>);
+    impl Lookup for Env {
+        fn lookup(&self, name: &str) -> Option<&str> {
+            self.0.get(name).copied()
+        }
+    }
+
+    fn env() -> Env {
+        Env(HashMap::from([("A", "a"), ("EMPTY", ""), ("N", "7")]))
+    }
+
+    fn sub(t: &str) -> std::result::Result<String, TemplateError> {
+        substitute(t, &env(), &mut |_| {})
+    }
+
+    #[test]
+    fn forms() {
+        assert_eq!(sub("$A-${A}").unwrap(), "a-a");
+        assert_eq!(sub("${MISSING:-d}").unwrap(), "d");
+        assert_eq!(sub("${EMPTY:-d}").unwrap(), "d");
+        assert_eq!(sub("${EMPTY-d}").unwrap(), "");
+        assert_eq!(sub("${MISSING-d}").unwrap(), "d");
+        assert_eq!(sub("${A:+r}").unwrap(), "r");
+        assert_eq!(sub("${EMPTY:+r}").unwrap(), "");
+        assert_eq!(sub("${EMPTY+r}").unwrap(), "r");
+        assert_eq!(sub("${MISSING+r}").unwrap(), "");
+        assert_eq!(sub("$$A").unwrap(), "$A");
+        assert_eq!(sub("${MISSING:-${N}-x}").unwrap(), "7-x");
+        assert_eq!(sub("${MISSING:-${ALSO:-deep}}").unwrap(), "deep");
+    }
+
+    #[test]
+    fn required() {
+        assert_eq!(
+            sub("${EMPTY:?need it}").unwrap_err(),
+            TemplateError::Required {
+                name: "EMPTY".into(),
+                message: "need it".into()
+            }
+        );
+        assert_eq!(sub("${EMPTY?x}").unwrap(), "");
+        assert!(sub("${MISSING?x}").is_err());
+    }
+
+    #[test]
+    fn invalid() {
+        for t in ["${}", "${A", "${1}", "${A!x}", "${ A}", "${A.b}"] {
+            assert!(matches!(sub(t), Err(TemplateError::Invalid { .. })), "{t}");
+        }
+    }
+
+    #[test]
+    fn lone_dollar_is_literal() {
+        assert_eq!(sub("a $ b").unwrap(), "a $ b");
+        assert_eq!(sub("x$1").unwrap(), "x$1");
+        assert_eq!(sub("end$").unwrap(), "end$");
+        assert_eq!(sub("${A}}").unwrap(), "a}");
+    }
+
+    #[test]
+    fn unset_is_reported() {
+        let mut seen = vec![];
+        let out = substitute("x${NOPE}y$NADA", &env(), &mut |n| seen.push(n.to_string())).unwrap();
+        assert_eq!(out, "xy");
+        assert_eq!(seen, ["NOPE", "NADA"]);
+    }
+}

@@ -1,0 +1,513 @@
+//! The loading pipeline: read → interpolate → canonicalize → extends → include
+//! → merge files → defaults, paths, environment, normalisation → typed model →
+//! profiles and consistency checks.
+
+use crate::canonical::canonicalize;
+use crate::de::from_node;
+use crate::env::{Environment, read_dotenv};
+use crate::error::{Error, Result, SourceMap};
+use crate::interpolate::interpolate_tree;
+use crate::merge::merge;
+use crate::model::Project;
+use crate::node::{Key, KeyPath, Map, Node, Span, Value};
+use crate::options::{self, LoadOptions, join, normalize_project_name};
+use crate::{checks, resolve, yaml};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A loaded project plus the warnings Compose would print while loading it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub project: Project,
+    pub warnings: Vec<String>,
+    /// The environment used for interpolation (shell + `.env`).
+    pub environment: Environment,
+    /// Profiles that were active.
+    pub profiles: Vec<String>,
+}
+
+/// Load a Compose project the way `docker compose` does.
+pub fn load(opts: &LoadOptions) -> Result<Loaded> {
+    let mut loader = Loader::default();
+    loader.run(opts).map_err(|e| e.resolve(&loader.sources))
+}
+
+#[derive(Default)]
+struct Loader {
+    sources: SourceMap,
+    warnings: Vec<String>,
+    /// Files loaded through `extends: {file: …}`, processed once.
+    extended_files: HashMap<PathBuf, Node>,
+}
+
+fn services_mut(doc: &mut Node) -> Option<&mut Map> {
+    doc.get_mut("services").and_then(Node::as_map_mut)
+}
+
+impl Loader {
+    fn warn(&mut self, w: String) {
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
+
+    fn run(&mut self, opts: &LoadOptions) -> Result<Loaded> {
+        let resolved = options::resolve(opts)?;
+        let mut env = resolved.environment.clone();
+
+        let mut documents: Vec<(PathBuf, Vec<Node>)> = Vec::new();
+        for file in &resolved.files {
+            let docs = self.read_file(file)?;
+            documents.push((file.clone(), docs));
+        }
+
+        let name = self.project_name(&resolved, &documents, &env)?;
+        env.insert("COMPOSE_PROJECT_NAME", name.clone());
+
+        let mut root = Node::empty_map(Span::NONE);
+        for (file, docs) in documents {
+            for doc in docs {
+                let doc = self.process_document(doc, &file, &resolved.working_dir, &env, &[])?;
+                merge(&mut root, doc, &KeyPath::root())?;
+            }
+        }
+        if root.as_map().is_none_or(|m| m.is_empty()) {
+            return Err(Error::new("empty compose file")
+                .with_help("a Compose file needs at least a `services` section"));
+        }
+
+        resolve::apply_defaults(&mut root);
+        resolve::resolve_paths(&mut root, &resolved.working_dir);
+        resolve::resolve_environment(&mut root, &env);
+        resolve::normalize(&mut root, &name);
+        if let Some(m) = root.as_map_mut() {
+            m.insert(
+                Key::new("name", Span::NONE),
+                Node::str(name.clone(), Span::NONE),
+            );
+        }
+
+        let mut project: Project = from_node(&root, &KeyPath::root())?;
+        project.working_dir = resolved.working_dir.clone();
+        project.compose_files = resolved.files.clone();
+        checks::validate_raw(&root)?;
+        checks::apply_profiles(&mut project, &resolved.profiles, &mut self.warnings)?;
+        checks::check_consistency(&project, &root)?;
+        checks::resolve_env_files(&mut project, &env, &root)?;
+        checks::drop_unused_resources(&mut project);
+
+        Ok(Loaded {
+            project,
+            warnings: std::mem::take(&mut self.warnings),
+            environment: env,
+            profiles: resolved.profiles,
+        })
+    }
+
+    /// Read and parse one file (or stdin for `-`) into its YAML documents.
+    fn read_file(&mut self, file: &Path) -> Result<Vec<Node>> {
+        let bytes = if file.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+                .map_err(|e| Error::new(format!("cannot read stdin: {e}")))?;
+            buf
+        } else {
+            std::fs::read(file).map_err(|e| {
+                let reason = match e.kind() {
+                    std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+                    _ => e.to_string(),
+                };
+                Error::new(format!("cannot read compose file: {reason}"))
+                    .with_file(file)
+                    .with_help("check the path given with -f or COMPOSE_FILE")
+            })?
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let prefix = String::from_utf8_lossy(&bytes[..valid]);
+                let line = prefix.matches('\n').count() + 1;
+                let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                return Err(Error::new(format!(
+                    "invalid UTF-8 at line {line}, column {column} (byte {valid})"
+                ))
+                .with_file(file)
+                .with_help("Compose files must be UTF-8 text; re-save the file as UTF-8"));
+            }
+        };
+        let source = self
+            .sources
+            .add(file.to_path_buf(), Arc::from(text.as_str()));
+        let docs = yaml::parse_documents(&text, source)?;
+        if docs.is_empty() {
+            return Err(Error::new("empty compose file")
+                .with_file(file)
+                .with_help("a Compose file needs at least a `services` section"));
+        }
+        for doc in &docs {
+            if doc.as_map().is_none() {
+                return Err(Error::at(
+                    doc.span,
+                    &KeyPath::root(),
+                    "top-level object must be a mapping",
+                )
+                .with_help("start the file with `services:`"));
+            }
+        }
+        Ok(docs)
+    }
+
+    fn project_name(
+        &mut self,
+        resolved: &options::Resolved,
+        documents: &[(PathBuf, Vec<Node>)],
+        env: &Environment,
+    ) -> Result<String> {
+        if let Some(name) = &resolved.explicit_name {
+            return Ok(name.clone());
+        }
+        let mut from_files: Option<Node> = None;
+        for (_, docs) in documents {
+            for doc in docs {
+                if let Some(n) = doc.get("name")
+                    && n.scalar_string().is_some_and(|s| !s.is_empty())
+                {
+                    from_files = Some(n.clone());
+                }
+            }
+        }
+        if let Some(mut node) = from_files {
+            let path = KeyPath::root().key("name");
+            interpolate_tree(&mut node, &path, env, &mut self.warnings)?;
+            let normalized = normalize_project_name(&node.scalar_string().unwrap_or_default());
+            if !normalized.is_empty() {
+                return Ok(normalized);
+            }
+        }
+        let base = resolved
+            .working_dir
+            .file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let name = normalize_project_name(&base);
+        if name.is_empty() {
+            return Err(Error::new("project name must not be empty").with_help(
+                "set `name:` in the Compose file, or pass -p NAME or COMPOSE_PROJECT_NAME",
+            ));
+        }
+        Ok(name)
+    }
+
+    /// One YAML document of a Compose file, up to (not including) the merge.
+    fn process_document(
+        &mut self,
+        mut doc: Node,
+        file: &Path,
+        working_dir: &Path,
+        env: &Environment,
+        include_chain: &[PathBuf],
+    ) -> Result<Node> {
+        interpolate_tree(&mut doc, &KeyPath::root(), env, &mut self.warnings)?;
+        if let Some(m) = doc.as_map_mut()
+            && m.shift_remove("version").is_some()
+        {
+            self.warn(format!(
+                "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
+                file.display()
+            ));
+        }
+        canonicalize(&mut doc)?;
+        self.apply_extends(&mut doc, file, working_dir, env)?;
+        self.apply_includes(&mut doc, file, working_dir, env, include_chain)?;
+        Ok(doc)
+    }
+
+    fn apply_extends(
+        &mut self,
+        doc: &mut Node,
+        file: &Path,
+        working_dir: &Path,
+        env: &Environment,
+    ) -> Result<()> {
+        let names: Vec<String> = match doc.get("services").and_then(Node::as_map) {
+            Some(s) => s
+                .iter()
+                .filter(|(_, v)| v.get("extends").is_some())
+                .map(|(k, _)| k.name.clone())
+                .collect(),
+            None => return Ok(()),
+        };
+        for name in names {
+            let mut stack = Vec::new();
+            self.extend_service(doc, &name, file, working_dir, env, &mut stack)?;
+        }
+        Ok(())
+    }
+
+    fn extend_service(
+        &mut self,
+        doc: &mut Node,
+        name: &str,
+        file: &Path,
+        working_dir: &Path,
+        env: &Environment,
+        stack: &mut Vec<(PathBuf, String)>,
+    ) -> Result<()> {
+        let path = KeyPath::root().key("services").key(name);
+        let Some(service) = services_mut(doc).and_then(|s| s.get_mut(name)) else {
+            return Ok(());
+        };
+        let Some(extends) = service.as_map_mut().and_then(|m| m.shift_remove("extends")) else {
+            return Ok(());
+        };
+        let ext_path = path.key("extends");
+        let Some(base_name) = extends
+            .get("service")
+            .and_then(Node::as_str)
+            .map(String::from)
+        else {
+            return Err(
+                Error::at(extends.span, &ext_path, "missing required key `service`")
+                    .with_help("name the service to extend: `extends: {service: NAME}`"),
+            );
+        };
+        let me = (file.to_path_buf(), name.to_string());
+        if stack.contains(&me) {
+            let mut chain: Vec<String> = stack
+                .iter()
+                .map(|(f, s)| format!("{s} in {}", f.display()))
+                .collect();
+            chain.push(format!("{name} in {}", file.display()));
+            return Err(Error::at(
+                extends.span,
+                &ext_path,
+                format!("circular reference: {}", chain.join(" extends ")),
+            )
+            .with_help("break the cycle of `extends`"));
+        }
+        stack.push(me);
+
+        let mut base = match extends.get("file").and_then(Node::as_str) {
+            Some(rel) => {
+                let target = PathBuf::from(join(working_dir, rel));
+                let ext_doc = self.extended_file(&target, env).map_err(|e| {
+                    if e.span().is_none() && e.key_path().is_none() {
+                        Error::at(extends.span, &ext_path, e.message().to_string())
+                            .with_help(e.help().unwrap_or("check `extends.file`").to_string())
+                    } else {
+                        e
+                    }
+                })?;
+                let Some(base) = ext_doc.get("services").and_then(|s| s.get(&base_name)) else {
+                    return Err(Error::at(
+                        extends.span,
+                        &ext_path,
+                        format!(
+                            "cannot extend service {base_name:?} in {}: service not found",
+                            target.display()
+                        ),
+                    )
+                    .with_help("check the service name in `extends.service`"));
+                };
+                let mut base = base.clone();
+                let dir = target.parent().unwrap_or(working_dir).to_path_buf();
+                resolve::resolve_service_paths(&mut base, &dir);
+                base
+            }
+            None => {
+                if base_name == name {
+                    return Err(Error::at(
+                        extends.span,
+                        &ext_path,
+                        format!("service {name:?} cannot extend itself"),
+                    )
+                    .with_help("add `file:` to extend a service of another file"));
+                }
+                let exists = services_mut(doc).is_some_and(|s| s.contains_key(base_name.as_str()));
+                if !exists {
+                    return Err(Error::at(
+                        extends.span,
+                        &ext_path,
+                        format!("cannot extend service {base_name:?}: service not found"),
+                    )
+                    .with_help("check the service name in `extends.service`"));
+                }
+                self.extend_service(doc, &base_name, file, working_dir, env, stack)?;
+                services_mut(doc).unwrap()[base_name.as_str()].clone()
+            }
+        };
+        stack.pop();
+        let services = services_mut(doc).expect("checked above");
+        let service = services.get_mut(name).expect("checked above");
+        let own = std::mem::replace(service, Node::null(Span::NONE));
+        if let Some(m) = base.as_map_mut() {
+            m.shift_remove("extends");
+        }
+        merge(&mut base, own, &path)?;
+        *service = base;
+        Ok(())
+    }
+
+    /// A file referenced by `extends.file`, interpolated, canonical, with its own extends applied.
+    fn extended_file(&mut self, path: &Path, env: &Environment) -> Result<Node> {
+        if let Some(doc) = self.extended_files.get(path) {
+            return Ok(doc.clone());
+        }
+        let docs = self.read_file(path)?;
+        let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let mut merged = Node::empty_map(Span::NONE);
+        for mut doc in docs {
+            interpolate_tree(&mut doc, &KeyPath::root(), env, &mut self.warnings)?;
+            canonicalize(&mut doc)?;
+            self.apply_extends(&mut doc, path, &dir, env)?;
+            merge(&mut merged, doc, &KeyPath::root())?;
+        }
+        self.extended_files
+            .insert(path.to_path_buf(), merged.clone());
+        Ok(merged)
+    }
+
+    fn apply_includes(
+        &mut self,
+        doc: &mut Node,
+        file: &Path,
+        working_dir: &Path,
+        env: &Environment,
+        chain: &[PathBuf],
+    ) -> Result<()> {
+        let Some(include) = doc.as_map_mut().and_then(|m| m.shift_remove("include")) else {
+            return Ok(());
+        };
+        let mut chain = chain.to_vec();
+        chain.push(file.to_path_buf());
+        let base_path = KeyPath::root().key("include");
+        for (i, entry) in include.as_seq().into_iter().flatten().enumerate() {
+            let p = base_path.index(i);
+            let strings = |key: &str| -> Vec<String> {
+                entry
+                    .get(key)
+                    .and_then(Node::as_seq)
+                    .map(|s| s.iter().filter_map(Node::scalar_string).collect())
+                    .unwrap_or_default()
+            };
+            let paths: Vec<PathBuf> = strings("path")
+                .iter()
+                .map(|s| PathBuf::from(join(working_dir, s)))
+                .collect();
+            if paths.is_empty() {
+                return Err(Error::at(entry.span, &p, "missing required key `path`")
+                    .with_help("give the Compose file(s) to include in `path`"));
+            }
+            for included in &paths {
+                if chain.contains(included) {
+                    let mut names: Vec<String> =
+                        chain.iter().map(|f| f.display().to_string()).collect();
+                    names.push(included.display().to_string());
+                    return Err(Error::at(
+                        entry.span,
+                        &p,
+                        format!("include cycle detected: {}", names.join(" includes ")),
+                    )
+                    .with_help("remove one of the `include` entries forming the cycle"));
+                }
+            }
+            let project_dir = entry
+                .get("project_directory")
+                .and_then(Node::scalar_string)
+                .map(|d| PathBuf::from(join(working_dir, &d)))
+                .unwrap_or_else(|| paths[0].parent().unwrap_or(working_dir).to_path_buf());
+            let mut env_files: Vec<PathBuf> = strings("env_file")
+                .iter()
+                .map(|s| PathBuf::from(join(working_dir, s)))
+                .collect();
+            if env_files.is_empty() {
+                let dotenv = project_dir.join(".env");
+                if dotenv.is_file() {
+                    env_files.push(dotenv);
+                }
+            }
+            let mut sub_env = env.clone();
+            for f in &env_files {
+                let vars = read_dotenv(f, &sub_env).map_err(|e| {
+                    Error::at(entry.span, &p, e.message().to_string())
+                        .with_help(e.help().unwrap_or("").to_string())
+                })?;
+                for (k, v) in vars {
+                    if !env.contains(&k) {
+                        sub_env.insert(k, v);
+                    }
+                }
+            }
+            let mut sub = Node::empty_map(Span::NONE);
+            for included in &paths {
+                let docs = self.read_file(included).map_err(|e| {
+                    if e.span().is_none() {
+                        Error::at(entry.span, &p, e.to_string())
+                            .with_help("check the `include` path")
+                    } else {
+                        e
+                    }
+                })?;
+                for d in docs {
+                    let d = self.process_document(d, included, &project_dir, &sub_env, &chain)?;
+                    merge(&mut sub, d, &KeyPath::root())?;
+                }
+            }
+            resolve::apply_defaults(&mut sub);
+            resolve::resolve_paths(&mut sub, &project_dir);
+            import_resources(doc, sub, &p)?;
+        }
+        Ok(())
+    }
+}
+
+/// Add an included project's resources; a name defined on both sides must be identical.
+fn import_resources(doc: &mut Node, sub: Node, path: &KeyPath) -> Result<()> {
+    let Value::Map(sub) = sub.value else {
+        return Ok(());
+    };
+    let target = doc.as_map_mut().expect("documents are mappings");
+    for (section, entries) in sub {
+        if !matches!(
+            section.name.as_str(),
+            "services" | "networks" | "volumes" | "secrets" | "configs" | "models"
+        ) {
+            continue;
+        }
+        let Value::Map(entries) = entries.value else {
+            continue;
+        };
+        let dest = target
+            .entry(Key::new(section.name.clone(), Span::NONE))
+            .or_insert_with(|| Node::empty_map(Span::NONE));
+        if dest.is_null() {
+            *dest = Node::empty_map(Span::NONE);
+        }
+        let Some(dest) = dest.as_map_mut() else {
+            continue;
+        };
+        for (name, value) in entries {
+            if let Some(existing) = dest.get(name.name.as_str()) {
+                if existing.to_json() != value.to_json() {
+                    return Err(Error::at(
+                        existing.span,
+                        &KeyPath::root().key(&section.name).key(&name.name),
+                        format!(
+                            "{}.{} conflicts with imported resource",
+                            section.name, name.name
+                        ),
+                    )
+                    .with_help(format!(
+                        "the file included at {path} also defines it; rename one of them"
+                    )));
+                }
+                continue;
+            }
+            dest.insert(name, value);
+        }
+    }
+    Ok(())
+}

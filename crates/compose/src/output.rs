@@ -1,0 +1,283 @@
+//! Printing a project the way `docker compose config` does, as JSON or YAML.
+
+use crate::model::Project;
+use serde_json::{Map, Value};
+
+const EXT: &str = crate::de::EXTENSIONS_FIELD;
+
+/// The project as `docker compose config --format json` prints it.
+pub fn to_json_value(project: &Project) -> Value {
+    let raw = serde_json::to_value(project).expect("the model always serializes");
+    let Value::Object(mut obj) = raw else {
+        unreachable!("a project serializes to an object")
+    };
+    let mut top: Vec<(String, Value)> = Vec::new();
+    top.push(("name".into(), obj.remove("name").unwrap_or(Value::Null)));
+    top.push(("services".into(), sorted(obj.remove("services"))));
+    for section in ["networks", "volumes", "secrets", "configs", "models"] {
+        let v = sorted(obj.remove(section));
+        if v.as_object().is_some_and(|m| !m.is_empty()) {
+            top.push((section.into(), v));
+        }
+    }
+    if let Some(Value::Object(ext)) = obj.remove(EXT) {
+        top.extend(ext);
+    }
+    top.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Map<String, Value> = top.into_iter().collect();
+    // Extensions below the top level are not part of the JSON model.
+    for v in out.values_mut() {
+        strip_extensions(v);
+    }
+    if let Some(Value::Object(secrets)) = out.get_mut("secrets") {
+        for s in secrets.values_mut() {
+            if let Value::Object(m) = s {
+                m.remove("content");
+            }
+        }
+    }
+    let mut value = Value::Object(out);
+    escape_dollars(&mut value);
+    value
+}
+
+/// Pretty JSON text, with a trailing newline like Compose.
+pub fn to_json(project: &Project) -> String {
+    let mut s = serde_json::to_string_pretty(&to_json_value(project)).expect("valid JSON");
+    s.push('\n');
+    s
+}
+
+/// The project as `docker compose config` prints it in YAML.
+pub fn to_yaml_value(project: &Project) -> Value {
+    let raw = serde_json::to_value(project).expect("the model always serializes");
+    let Value::Object(mut obj) = raw else {
+        unreachable!("a project serializes to an object")
+    };
+    let mut out = Map::new();
+    out.insert("name".into(), obj.remove("name").unwrap_or(Value::Null));
+    out.insert("services".into(), sorted(obj.remove("services")));
+    for section in ["networks", "volumes", "secrets", "configs", "models"] {
+        let v = sorted(obj.remove(section));
+        if v.as_object().is_some_and(|m| !m.is_empty()) {
+            out.insert(section.into(), v);
+        }
+    }
+    if let Some(Value::Object(ext)) = obj.remove(EXT) {
+        for (k, v) in ext {
+            out.insert(k, v);
+        }
+    }
+    let mut value = Value::Object(out);
+    inline_extensions(&mut value);
+    yaml_omissions(&mut value);
+    escape_dollars(&mut value);
+    value
+}
+
+pub fn to_yaml(project: &Project) -> String {
+    let mut out = String::new();
+    emit_yaml(&to_yaml_value(project), 0, &mut out);
+    out
+}
+
+fn sorted(v: Option<Value>) -> Value {
+    match v {
+        Some(Value::Object(m)) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().collect())
+        }
+        Some(other) => other,
+        None => Value::Object(Map::new()),
+    }
+}
+
+fn strip_extensions(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.remove(EXT);
+            for x in m.values_mut() {
+                strip_extensions(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_extensions),
+        _ => {}
+    }
+}
+
+fn inline_extensions(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Object(ext)) = m.remove(EXT) {
+                for (k, x) in ext {
+                    m.insert(k, x);
+                }
+            }
+            for x in m.values_mut() {
+                inline_extensions(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(inline_extensions),
+        _ => {}
+    }
+}
+
+/// YAML output omits what JSON prints for compatibility: unset commands and
+/// empty embedded structures.
+fn yaml_omissions(v: &mut Value) {
+    if let Some(Value::Object(services)) = v.get_mut("services") {
+        for s in services.values_mut() {
+            let Value::Object(s) = s else { continue };
+            for k in ["command", "entrypoint"] {
+                if s.get(k).is_some_and(Value::is_null) {
+                    s.remove(k);
+                }
+            }
+            if let Some(Value::Object(d)) = s.get_mut("deploy") {
+                for k in ["resources", "placement"] {
+                    if d.get(k)
+                        .is_some_and(|x| x.as_object().is_some_and(Map::is_empty))
+                    {
+                        d.remove(k);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(nets)) = v.get_mut("networks") {
+        for n in nets.values_mut() {
+            if let Value::Object(n) = n
+                && n.get("ipam")
+                    .is_some_and(|x| x.as_object().is_some_and(Map::is_empty))
+            {
+                n.remove("ipam");
+            }
+        }
+    }
+}
+
+/// Compose escapes `$` in its output so the result can be loaded again.
+fn escape_dollars(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        Value::Object(m) => m.values_mut().for_each(escape_dollars),
+        Value::Array(a) => a.iter_mut().for_each(escape_dollars),
+        _ => {}
+    }
+}
+
+/// A small block-style YAML emitter (2-space indentation, sequences indented
+/// under their key), quoting only the strings YAML would misread.
+pub fn emit_yaml(v: &Value, indent: usize, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                out.push_str(&" ".repeat(indent));
+                out.push_str(&yaml_scalar_str(k));
+                out.push(':');
+                emit_child(x, indent, out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                out.push_str(&" ".repeat(indent));
+                out.push('-');
+                match x {
+                    Value::Object(m) if !m.is_empty() => {
+                        // First key on the dash line, the rest aligned below it.
+                        let mut first = true;
+                        for (k, y) in m {
+                            if first {
+                                out.push(' ');
+                                first = false;
+                            } else {
+                                out.push_str(&" ".repeat(indent + 2));
+                            }
+                            out.push_str(&yaml_scalar_str(k));
+                            out.push(':');
+                            emit_child(y, indent + 2, out);
+                        }
+                    }
+                    _ => emit_child(x, indent, out),
+                }
+            }
+        }
+        other => {
+            out.push_str(&" ".repeat(indent));
+            out.push_str(&yaml_scalar(other));
+            out.push('\n');
+        }
+    }
+}
+
+fn emit_child(x: &Value, indent: usize, out: &mut String) {
+    match x {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            emit_yaml(x, indent + 2, out);
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            emit_yaml(x, indent + 2, out);
+        }
+        Value::Object(_) => out.push_str(" {}\n"),
+        Value::Array(_) => out.push_str(" []\n"),
+        scalar => {
+            out.push(' ');
+            out.push_str(&yaml_scalar(scalar));
+            out.push('\n');
+        }
+    }
+}
+
+fn yaml_scalar(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => yaml_scalar_str(s),
+        _ => unreachable!("containers are emitted as blocks"),
+    }
+}
+
+fn yaml_scalar_str(s: &str) -> String {
+    let plain_ok = !s.is_empty()
+        && !s.starts_with([
+            ' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"',
+            '%', '@', '`', '~',
+        ])
+        && !s.ends_with([' ', ':'])
+        && !s.contains(": ")
+        && !s.contains(" #")
+        && !s.contains(['\n', '\t', '\r'])
+        && !s.chars().any(char::is_control)
+        && !looks_like_other_type(s);
+    if plain_ok {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).expect("strings serialize")
+    }
+}
+
+fn looks_like_other_type(s: &str) -> bool {
+    matches!(
+        s.to_ascii_lowercase().as_str(),
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "y"
+            | "n"
+            | "null"
+            | "~"
+            | ".inf"
+            | "-.inf"
+            | ".nan"
+    ) || s.parse::<f64>().is_ok()
+        || s.starts_with("0x")
+        || s.starts_with("0o")
+        || (s.len() > 1 && s.starts_with('0') && s.chars().all(|c| c.is_ascii_digit()))
+}

@@ -1,0 +1,234 @@
+//! Reading YAML into [`Node`] trees through serde-saphyr.
+//!
+//! serde-saphyr resolves anchors, aliases and `<<` merge keys, rejects duplicate
+//! keys, enforces a budget against alias bombs, and hands every value to us with
+//! its location and tag. We ask for YAML 1.2 booleans and legacy octal so that
+//! scalars come out exactly as `docker compose` reads them (`on` stays a string,
+//! `0755` is 493).
+
+use crate::error::Error;
+use crate::node::{Key, Map, Node, Span, Tag, Value};
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Location, Spanned, Tagged};
+use std::cell::Cell;
+use std::fmt;
+
+thread_local! {
+    // serde-saphyr knows nothing of our source ids; the node visitor reads the
+    // id of the file being parsed from here.
+    static CURRENT_SOURCE: Cell<u32> = const { Cell::new(u32::MAX) };
+}
+
+fn span_of(loc: &Location) -> Span {
+    let s = loc.span();
+    Span {
+        source: CURRENT_SOURCE.with(|c| c.get()),
+        offset: s.byte_offset().unwrap_or(s.offset()) as u32,
+        len: s.byte_len().unwrap_or(s.len()) as u32,
+        line: loc.line() as u32,
+        column: loc.column() as u32,
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Int(i))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(match i64::try_from(u) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::Float(u as f64),
+        })
+    }
+    fn visit_i128<E>(self, i: i128) -> Result<Value, E> {
+        Ok(match i64::try_from(i) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::Float(i as f64),
+        })
+    }
+    fn visit_u128<E>(self, u: u128) -> Result<Value, E> {
+        Ok(match i64::try_from(u) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::Float(u as f64),
+        })
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        Ok(Value::Float(f))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::Str(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::Str(s))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(n) = seq.next_element::<Node>()? {
+            items.push(n);
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::with_capacity(access.size_hint().unwrap_or(0));
+        while let Some((k, v)) = access.next_entry::<Spanned<KeyText>, Node>()? {
+            // Merge keys can bring a key that is already present; the explicit one wins.
+            let key = Key::new(k.value.0, span_of(&k.referenced));
+            map.entry(key).or_insert(v);
+        }
+        Ok(Value::Map(map))
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+/// A mapping key: any scalar, kept as text.
+struct KeyText(String);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<KeyText, E> {
+                Ok(KeyText(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<KeyText, E> {
+                Ok(KeyText(s))
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<KeyText, E> {
+                Ok(KeyText(b.to_string()))
+            }
+            fn visit_i64<E>(self, i: i64) -> Result<KeyText, E> {
+                Ok(KeyText(i.to_string()))
+            }
+            fn visit_u64<E>(self, i: u64) -> Result<KeyText, E> {
+                Ok(KeyText(i.to_string()))
+            }
+            fn visit_f64<E>(self, f: f64) -> Result<KeyText, E> {
+                Ok(KeyText(crate::node::format_float(f)))
+            }
+            fn visit_unit<E>(self) -> Result<KeyText, E> {
+                Ok(KeyText("null".into()))
+            }
+        }
+        d.deserialize_string(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned: Spanned<Tagged<Value>> = Spanned::deserialize(d)?;
+        let tag = match spanned.value.1.as_deref() {
+            Some("!reset") => Tag::Reset,
+            Some("!override") => Tag::Override,
+            _ => Tag::None,
+        };
+        Ok(Node {
+            value: spanned.value.0,
+            span: span_of(&spanned.referenced),
+            tag,
+        })
+    }
+}
+
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        legacy_octal_numbers: true,
+    }
+}
+
+/// Parse every YAML document of one file. Empty documents are skipped, so an
+/// empty file gives an empty list.
+pub fn parse_documents(text: &str, source: u32) -> Result<Vec<Node>, Error> {
+    CURRENT_SOURCE.with(|c| c.set(source));
+    let parsed = serde_saphyr::from_multiple_with_options::<Option<Node>>(text, options());
+    CURRENT_SOURCE.with(|c| c.set(u32::MAX));
+    match parsed {
+        Ok(docs) => Ok(docs.into_iter().flatten().collect()),
+        Err(e) => Err(convert_error(&e, source)),
+    }
+}
+
+/// Parse a single YAML value (used for `.env`-free snippets in tests and tools).
+pub fn parse_str(text: &str) -> Result<Option<Node>, Error> {
+    Ok(parse_documents(text, u32::MAX)?.into_iter().next())
+}
+
+fn convert_error(e: &serde_saphyr::Error, source: u32) -> Error {
+    let raw = e.without_snippet().to_string();
+    let message = strip_location_prefix(&raw);
+    let (message, help) = explain(message);
+    let mut err = Error::new(message).with_help(help);
+    if let Some(loc) = e.location() {
+        CURRENT_SOURCE.with(|c| c.set(source));
+        err = err.with_span(span_of(&loc));
+        CURRENT_SOURCE.with(|c| c.set(u32::MAX));
+    }
+    err
+}
+
+fn strip_location_prefix(s: &str) -> &str {
+    // "error: line 6 column 4: message" → "message"
+    let s = s.trim_start_matches("error: ");
+    if let Some(rest) = s.strip_prefix("line ")
+        && let Some(idx) = rest.find(": ")
+        && rest[..idx].contains(" column ")
+    {
+        return rest[idx + 2..].lines().next().unwrap_or("").trim();
+    }
+    s.lines().next().unwrap_or("").trim()
+}
+
+/// Rephrase the parser's message for a Compose user and say what to do.
+fn explain(message: &str) -> (String, String) {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
+        return (
+            format!("duplicate key `{key}`"),
+            "a mapping may define each key only once: remove or merge the repeated entry".into(),
+        );
+    }
+    if message.contains("budget breached") || message.contains("alias replay") {
+        return (
+            format!("YAML too large after expanding aliases ({message})"),
+            "the file expands anchors/aliases into an excessive number of nodes (an \"alias bomb\"); \
+             reduce nested aliases"
+                .into(),
+        );
+    }
+    (
+        format!("invalid YAML: {message}"),
+        "fix the YAML syntax at the position shown (indentation, quotes, brackets, `key: value` pairs)"
+            .into(),
+    )
+}
