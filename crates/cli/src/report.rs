@@ -14,7 +14,7 @@ pub fn compose_error(err: &compose::Error) {
     theme.characters.error = "error:".into();
     let handler = miette::GraphicalReportHandler::new_themed(theme)
         .with_context_lines(2)
-        .with_width(100);
+        .with_wrap_lines(false);
     let mut out = String::new();
     if handler.render_report(&mut out, err).is_ok() {
         eprint!("{}", out.trim_start_matches(' '));

@@ -57,7 +57,11 @@ pub fn canonicalize(root: &mut Node) -> Result<()> {
             match &mut sec.value {
                 Value::Map(entries) => {
                     for (name, entry) in entries.iter_mut() {
-                        maybe_external(entry, &sp.key(&name.name))?;
+                        let ep = sp.key(&name.name);
+                        maybe_external(entry, &ep)?;
+                        if let Some(labels) = entry.get_mut("labels") {
+                            list_or_dict(labels, &ep.key("labels"), Some(""), '=')?;
+                        }
                     }
                 }
                 Value::Null => {}
@@ -196,7 +200,7 @@ fn list_or_dict(node: &mut Node, path: &KeyPath, bare: Option<&str>, sep: char) 
         Value::Seq(items) => {
             let mut m = Map::new();
             for (i, item) in items.iter().enumerate() {
-                let Some(text) = item.scalar_string() else {
+                let Some(text) = item.as_str().map(str::to_string) else {
                     return Err(type_error(item, &path.index(i), "a `KEY=VALUE` string"));
                 };
                 let (k, v) = match text.split_once(sep) {
@@ -266,7 +270,19 @@ fn canonical_service(service: &mut Node, path: &KeyPath) -> Result<()> {
                     v.value = Value::Map(m);
                 }
             }
-            "volumes" => canonical_volumes(v, &p)?,
+            "volumes" => {
+                canonical_volumes(v, &p)?;
+                for (i, vol) in v.as_seq_mut().into_iter().flatten().enumerate() {
+                    if let Some(labels) = vol.get_mut("volume").and_then(|x| x.get_mut("labels")) {
+                        list_or_dict(
+                            labels,
+                            &p.index(i).key("volume").key("labels"),
+                            Some(""),
+                            '=',
+                        )?;
+                    }
+                }
+            }
             "devices" => canonical_devices(v, &p)?,
             "secrets" | "configs" => canonical_file_refs(v, &p)?,
             "ports" => canonical_ports(v, &p)?,

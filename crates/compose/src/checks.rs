@@ -135,7 +135,59 @@ pub fn validate_raw(root: &Node) -> Result<()> {
                 }
             }
         }
+        enum_check(
+            &["cgroup"],
+            service.get("cgroup").and_then(Node::as_str),
+            &["host", "private"],
+        )?;
+        if let Some(policy) = service.get("pull_policy").and_then(Node::as_str)
+            && !valid_pull_policy(policy)
+        {
+            return Err(err_at(
+                root,
+                &["services", s, "pull_policy"],
+                format!("invalid pull policy {policy:?}"),
+                "use always, never, build, missing, if_not_present, refresh, daily, weekly or every_<duration>",
+            ));
+        }
+        if let Some(volumes) = service.get("volumes").and_then(Node::as_seq) {
+            for (i, v) in volumes.iter().enumerate() {
+                let at = |field: &str| format!("{i}.bind.{field}");
+                let bind = v.get("bind");
+                for (field, allowed) in [
+                    ("selinux", &["z", "Z"][..]),
+                    (
+                        "recursive",
+                        &["enabled", "disabled", "writable", "readonly"][..],
+                    ),
+                ] {
+                    if let Some(val) = bind.and_then(|b| b.get(field)).and_then(Node::as_str)
+                        && !allowed.contains(&val)
+                    {
+                        return Err(Error::at(
+                            bind.unwrap().get(field).unwrap().span,
+                            &kp(&["services", s, "volumes"])
+                                .index(i)
+                                .key("bind")
+                                .key(field),
+                            format!("invalid value {val:?} ({})", at(field)),
+                        )
+                        .with_help(format!("use one of: {}", allowed.join(", "))));
+                    }
+                }
+            }
+        }
         if let Some(deploy) = service.get("deploy") {
+            for section in ["update_config", "rollback_config"] {
+                enum_check(
+                    &["deploy", section, "order"],
+                    deploy
+                        .get(section)
+                        .and_then(|u| u.get("order"))
+                        .and_then(Node::as_str),
+                    &["start-first", "stop-first"],
+                )?;
+            }
             enum_check(
                 &["deploy", "mode"],
                 deploy.get("mode").and_then(Node::as_str),
@@ -175,6 +227,41 @@ pub fn validate_raw(root: &Node) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `always|never|build|if_not_present|missing|refresh|daily|weekly|every_<duration>`.
+fn valid_pull_policy(p: &str) -> bool {
+    const FIXED: [&str; 8] = [
+        "always",
+        "never",
+        "build",
+        "if_not_present",
+        "missing",
+        "refresh",
+        "daily",
+        "weekly",
+    ];
+    if FIXED.contains(&p) {
+        return true;
+    }
+    // every_ followed by one or more <digits><unit> groups.
+    let Some(rest) = p.strip_prefix("every_") else {
+        return false;
+    };
+    let mut chars = rest.chars().peekable();
+    let mut groups = 0;
+    while chars.peek().is_some() {
+        let mut digits = 0;
+        while chars.peek().is_some_and(char::is_ascii_digit) {
+            chars.next();
+            digits += 1;
+        }
+        if digits == 0 || !chars.next().is_some_and(|c| "wdhms".contains(c)) {
+            return false;
+        }
+        groups += 1;
+    }
+    groups > 0
 }
 
 /// Keep the services whose profiles are active; remember the others.

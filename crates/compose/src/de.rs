@@ -25,7 +25,12 @@ impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError(Error::new(msg.to_string()))
+        // Value parsers put their advice after "\nhelp: ".
+        let text = msg.to_string();
+        match text.split_once("\nhelp: ") {
+            Some((m, h)) => DeError(Error::new(m).with_help(h)),
+            None => DeError(Error::new(text)),
+        }
     }
     fn invalid_type(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
         let found = match unexp {
@@ -39,7 +44,10 @@ impl de::Error for DeError {
             de::Unexpected::Unit | de::Unexpected::Option => "null".to_string(),
             other => other.to_string(),
         };
-        DeError(Error::new(format!("must be {exp}, found {found}")))
+        DeError(
+            Error::new(format!("must be {exp}, found {found}"))
+                .with_help(format!("change the value to {exp}")),
+        )
     }
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
         DeError(unknown_key(field, expected))
@@ -99,6 +107,7 @@ pub fn from_node<'a, T: de::Deserialize<'a>>(node: &'a Node, path: &KeyPath) -> 
     T::deserialize(NodeDe {
         node,
         path: path.clone(),
+        lenient: false,
     })
     .map_err(|e| e.0)
 }
@@ -106,6 +115,9 @@ pub fn from_node<'a, T: de::Deserialize<'a>>(node: &'a Node, path: &KeyPath) -> 
 pub struct NodeDe<'a> {
     pub node: &'a Node,
     pub path: KeyPath,
+    /// Values of free-form maps (labels, options, …) may be numbers or
+    /// booleans where a string is wanted; other string fields are strict.
+    pub lenient: bool,
 }
 
 impl<'a> NodeDe<'a> {
@@ -140,6 +152,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
                 pending: None,
                 path: self.path.clone(),
                 extensions: None,
+                lenient_values: true,
             }),
         };
         r.map_err(|e| self.locate(e))
@@ -166,10 +179,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        // Compose accepts numbers and booleans where it wants a string.
         let r = match &self.node.value {
             Value::Str(s) => v.visit_str(s),
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) if self.lenient => {
                 v.visit_string(self.node.scalar_string().unwrap_or_default())
             }
             _ => return self.deserialize_any(v),
@@ -214,6 +226,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
             } else {
                 Some(extensions)
             },
+            lenient_values: false,
         });
         r.map_err(|e| self.locate(e))
     }
@@ -290,7 +303,14 @@ impl<'de> SeqAccess<'de> for SeqDe<'de> {
             Some(node) => {
                 let path = self.path.index(self.index);
                 self.index += 1;
-                seed.deserialize(NodeDe { node, path }).map(Some)
+                let located = |e: DeError| DeError(e.0.with_span(node.span).with_path(&path));
+                seed.deserialize(NodeDe {
+                    node,
+                    path: path.clone(),
+                    lenient: false,
+                })
+                .map(Some)
+                .map_err(located)
             }
         }
     }
@@ -306,6 +326,7 @@ struct MapDe<'a> {
     pending: Option<Entry<'a>>,
     path: KeyPath,
     extensions: Option<Vec<Entry<'a>>>,
+    lenient_values: bool,
 }
 
 impl<'de> MapAccess<'de> for MapDe<'de> {
@@ -332,10 +353,15 @@ impl<'de> MapAccess<'de> for MapDe<'de> {
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         if let Some((k, node)) = self.pending.take() {
-            return seed.deserialize(NodeDe {
-                node,
-                path: self.path.key(&k.name),
-            });
+            let path = self.path.key(&k.name);
+            let located = |e: DeError| DeError(e.0.with_span(node.span).with_path(&path));
+            return seed
+                .deserialize(NodeDe {
+                    node,
+                    path: path.clone(),
+                    lenient: self.lenient_values,
+                })
+                .map_err(located);
         }
         let ext = self.extensions.take().unwrap_or_default();
         seed.deserialize(ExtensionsDe {
@@ -382,6 +408,7 @@ impl<'de> de::Deserializer<'de> for ExtensionsDe<'de> {
             pending: None,
             path: self.path,
             extensions: None,
+            lenient_values: false,
         })
     }
     serde::forward_to_deserialize_any! {

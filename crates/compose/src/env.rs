@@ -118,9 +118,7 @@ pub fn parse_dotenv(
             rest = after.trim_start_matches([' ', '\t']);
         }
         // Key: up to `=` (or the YAML-style `:`) or end of line.
-        let key_end = rest
-            .find(|c: char| c == '=' || c == ':' || c == '\n')
-            .unwrap_or(rest.len());
+        let key_end = rest.find(['=', ':', '\n']).unwrap_or(rest.len());
         let key = rest[..key_end].trim_end_matches([' ', '\t', '\r']);
         if key.is_empty() {
             return Err((line, "missing variable name before `=`".into()));

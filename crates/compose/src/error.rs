@@ -39,11 +39,15 @@ pub struct Location {
     pub column: u32,
     offset: u32,
     len: u32,
-    text: Option<Arc<str>>,
+    source: Option<miette::NamedSource<Arc<str>>>,
 }
 
+/// Boxed so `Result<T, Error>` stays small on the happy path.
 #[derive(Debug, Clone)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone)]
+struct Inner {
     message: String,
     path: Option<String>,
     span: Option<Span>,
@@ -56,14 +60,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Inner {
             message: message.into(),
             path: None,
             span: None,
             file: None,
             help: None,
             location: None,
-        }
+        }))
     }
 
     /// Error about the value at `span`, reached through key path `path`.
@@ -72,71 +76,75 @@ impl Error {
     }
 
     pub fn with_span(mut self, span: Span) -> Self {
-        if span.is_known() && self.span.is_none() {
-            self.span = Some(span);
+        if span.is_known() && self.0.span.is_none() {
+            self.0.span = Some(span);
         }
         self
     }
     pub fn with_path(mut self, path: &KeyPath) -> Self {
-        if !path.is_empty() && self.path.is_none() {
-            self.path = Some(path.to_string());
+        if !path.is_empty() && self.0.path.is_none() {
+            self.0.path = Some(path.to_string());
         }
         self
     }
     pub fn with_path_str(mut self, path: impl Into<String>) -> Self {
-        if self.path.is_none() {
-            self.path = Some(path.into());
+        if self.0.path.is_none() {
+            self.0.path = Some(path.into());
         }
         self
     }
     pub fn with_file(mut self, file: impl Into<PathBuf>) -> Self {
-        if self.file.is_none() {
-            self.file = Some(file.into());
+        if self.0.file.is_none() {
+            self.0.file = Some(file.into());
         }
         self
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        if self.help.is_none() {
-            self.help = Some(help.into());
+        if self.0.help.is_none() {
+            self.0.help = Some(help.into());
         }
         self
     }
 
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     pub fn key_path(&self) -> Option<&str> {
-        self.path.as_deref()
+        self.0.path.as_deref()
     }
     pub fn help(&self) -> Option<&str> {
-        self.help.as_deref()
+        self.0.help.as_deref()
     }
     pub fn span(&self) -> Option<Span> {
-        self.span
+        self.0.span
     }
     pub fn location(&self) -> Option<&Location> {
-        self.location.as_ref()
+        self.0.location.as_ref()
     }
     pub fn file(&self) -> Option<&Path> {
-        self.location
+        self.0
+            .location
             .as_ref()
             .map(|l| l.file.as_path())
-            .or(self.file.as_deref())
+            .or(self.0.file.as_deref())
     }
 
     /// Turn the span into a file/line/column using the loader's sources.
     pub fn resolve(mut self, sources: &SourceMap) -> Self {
-        if self.location.is_none()
-            && let Some(span) = self.span
+        if self.0.location.is_none()
+            && let Some(span) = self.0.span
             && let Some(src) = sources.get(span.source)
         {
-            self.location = Some(Location {
+            self.0.location = Some(Location {
                 file: src.path.clone(),
                 line: span.line,
                 column: span.column,
                 offset: span.offset,
                 len: span.len,
-                text: Some(src.text.clone()),
+                source: Some(miette::NamedSource::new(
+                    src.path.display().to_string(),
+                    src.text.clone(),
+                )),
             });
         }
         self
@@ -145,15 +153,15 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(loc) = &self.location {
+        if let Some(loc) = &self.0.location {
             write!(f, "{}:{}:{}: ", loc.file.display(), loc.line, loc.column)?;
-        } else if let Some(file) = &self.file {
+        } else if let Some(file) = &self.0.file {
             write!(f, "{}: ", file.display())?;
         }
-        if let Some(path) = &self.path {
+        if let Some(path) = &self.0.path {
             write!(f, "{path}: ")?;
         }
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
@@ -161,23 +169,25 @@ impl std::error::Error for Error {}
 
 impl miette::Diagnostic for Error {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
+        self.0
+            .help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.location
+        self.0
+            .location
             .as_ref()
-            .and_then(|l| l.text.as_ref())
+            .and_then(|l| l.source.as_ref())
             .map(|t| t as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let loc = self.location.as_ref()?;
-        loc.text.as_ref()?;
+        let loc = self.0.location.as_ref()?;
+        loc.source.as_ref()?;
         let label = miette::LabeledSpan::new(
-            Some(self.message.clone()),
+            Some(self.0.message.clone()),
             loc.offset as usize,
             loc.len.max(1) as usize,
         );

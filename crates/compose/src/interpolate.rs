@@ -348,8 +348,12 @@ pub fn interpolate_tree(
             *s = expanded;
             if let Some(cast) = cast_for(path) {
                 node.value = cast_value(s, cast).map_err(|m| {
-                    Error::at(node.span, path, m)
-                        .with_help("this field takes a number or a boolean after interpolation")
+                    let help = match cast {
+                        Cast::Int => "use a whole number",
+                        Cast::Float => "use a number",
+                        Cast::Bool => "use true or false",
+                    };
+                    Error::at(node.span, path, m).with_help(help)
                 })?;
             }
             Ok(())

@@ -172,9 +172,16 @@ impl Loader {
         let mut from_files: Option<Node> = None;
         for (_, docs) in documents {
             for doc in docs {
-                if let Some(n) = doc.get("name")
-                    && n.scalar_string().is_some_and(|s| !s.is_empty())
-                {
+                let Some(n) = doc.get("name") else { continue };
+                if n.as_str().is_none() && !n.is_null() {
+                    return Err(Error::at(
+                        n.span,
+                        &KeyPath::root().key("name"),
+                        format!("must be a string, found a {}", n.kind_name()),
+                    )
+                    .with_help("write the project name as a string"));
+                }
+                if n.as_str().is_some_and(|s| !s.is_empty()) {
                     from_files = Some(n.clone());
                 }
             }
@@ -260,7 +267,8 @@ impl Loader {
         let Some(service) = services_mut(doc).and_then(|s| s.get_mut(name)) else {
             return Ok(());
         };
-        let Some(extends) = service.as_map_mut().and_then(|m| m.shift_remove("extends")) else {
+        // Read, don't remove yet: a cycle must still see `extends` on the way back.
+        let Some(extends) = service.get("extends").cloned() else {
             return Ok(());
         };
         let ext_path = path.key("extends");
@@ -342,7 +350,10 @@ impl Loader {
         stack.pop();
         let services = services_mut(doc).expect("checked above");
         let service = services.get_mut(name).expect("checked above");
-        let own = std::mem::replace(service, Node::null(Span::NONE));
+        let mut own = std::mem::replace(service, Node::null(Span::NONE));
+        if let Some(m) = own.as_map_mut() {
+            m.shift_remove("extends");
+        }
         if let Some(m) = base.as_map_mut() {
             m.shift_remove("extends");
         }

@@ -83,6 +83,10 @@ fn abs(v: &str, base: &Path) -> String {
     if let Some(rest) = v.strip_prefix('~') {
         return join(Path::new(&home_dir()), rest.trim_start_matches('/'));
     }
+    // Like Go's filepath: absolute paths are kept verbatim, relative ones joined and cleaned.
+    if v.starts_with('/') {
+        return v.to_string();
+    }
     join(base, v)
 }
 
@@ -243,6 +247,16 @@ pub fn normalize(root: &mut Node, project: &str) {
                 }
                 Some(m) => uses_default |= m.contains_key("default"),
             }
+        }
+
+        // Compose keeps extra hosts as a map by host name, so they print sorted.
+        if let Some(hosts) = s.get_mut("extra_hosts").and_then(Node::as_seq_mut) {
+            hosts.sort_by_cached_key(|h| {
+                let text = h.scalar_string().unwrap_or_default();
+                text.split_once('=')
+                    .map(|(host, _)| host.to_string())
+                    .unwrap_or(text)
+            });
         }
 
         // Links, shared namespaces and volumes_from imply a dependency.

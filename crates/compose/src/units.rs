@@ -67,7 +67,7 @@ impl<'de> Deserialize<'de> for Bytes {
             Scalar::Float(f) => Ok(Bytes(f as i64)),
             Scalar::Str(s) => syntax::parse_bytes(&s).map(Bytes).map_err(|e| {
                 de::Error::custom(format!(
-                    "{e} in byte size {s:?}: use a number with an optional b, k, m or g suffix"
+                    "{e} in byte size {s:?}\nhelp: use a number with an optional b, k, m or g suffix, such as 512m"
                 ))
             }),
         }
@@ -107,7 +107,8 @@ pub fn serialize_go_float32<S: Serializer>(f: f32, s: S) -> Result<S::Ok, S::Err
     if f.fract() == 0.0 && f.abs() < 1e15 {
         s.serialize_i64(f as i64)
     } else {
-        s.serialize_f32(f)
+        // Widen through the shortest decimal text so 0.1f32 prints as 0.1.
+        s.serialize_f64(f.to_string().parse().unwrap_or(f as f64))
     }
 }
 
@@ -161,7 +162,7 @@ impl<'de> Deserialize<'de> for Duration {
             Scalar::Float(f) => Ok(Duration(f as i64)),
             Scalar::Str(s) => syntax::parse_duration(&s).map(Duration).map_err(|e| {
                 de::Error::custom(format!(
-                    "{e}: use a number with a unit (ns, us, ms, s, m, h), such as 30s or 1m30s"
+                    "{e}\nhelp: use a number with a unit (ns, us, ms, s, m, h), such as 30s or 1m30s"
                 ))
             }),
         }
@@ -216,7 +217,7 @@ impl<'de> Deserialize<'de> for DeviceCount {
             Scalar::Str(s) if s.eq_ignore_ascii_case("all") => Ok(DeviceCount(-1)),
             Scalar::Str(s) => s.parse().map(DeviceCount).map_err(|_| {
                 de::Error::custom(format!(
-                    "invalid value {s:?}, the only value allowed is 'all' or a number"
+                    "invalid value {s:?}, the only value allowed is 'all' or a number\nhelp: use `all` or a number"
                 ))
             }),
         }

@@ -178,7 +178,7 @@ pub fn parse_documents(text: &str, source: u32) -> Result<Vec<Node>, Error> {
 
 /// Parse a single YAML value (used for `.env`-free snippets in tests and tools).
 pub fn parse_str(text: &str) -> Result<Option<Node>, Error> {
-    Ok(parse_documents(text, u32::MAX)?.into_iter().next())
+    Ok(parse_documents(text, 0)?.into_iter().next())
 }
 
 fn convert_error(e: &serde_saphyr::Error, source: u32) -> Error {
@@ -195,8 +195,12 @@ fn convert_error(e: &serde_saphyr::Error, source: u32) -> Error {
 }
 
 fn strip_location_prefix(s: &str) -> &str {
-    // "error: line 6 column 4: message" → "message"
+    // "error: line 6 column 4: message at line 6, column 4" → "message"
     let s = s.trim_start_matches("error: ");
+    let s = match s.rfind(" at line ") {
+        Some(i) if s[i..].contains(", column ") => &s[..i],
+        _ => s,
+    };
     if let Some(rest) = s.strip_prefix("line ")
         && let Some(idx) = rest.find(": ")
         && rest[..idx].contains(" column ")
@@ -220,7 +224,8 @@ fn explain(message: &str) -> (String, String) {
     }
     if message.contains("budget breached") || message.contains("alias replay") {
         return (
-            format!("YAML too large after expanding aliases ({message})"),
+            "anchors and aliases expand to too many values (a \"billion laughs\" alias bomb?)"
+                .to_string(),
             "the file expands anchors/aliases into an excessive number of nodes (an \"alias bomb\"); \
              reduce nested aliases"
                 .into(),

@@ -28,12 +28,10 @@ pub fn run(project_args: &ProjectArgs, args: &ConfigArgs) -> Outcome {
             .collect();
         lines(all.into_iter())
     } else if args.images {
-        lines(project.services.iter().map(|(name, s)| {
-            if s.image.is_empty() {
-                format!("{}-{}", project.name, name)
-            } else {
-                s.image.clone()
-            }
+        // Compose prints these in random (Go map) order; we sort them.
+        lines(project.services.iter().map(|(name, s)| match &s.image {
+            i if i.is_empty() => format!("{}-{name}", project.name),
+            i => i.clone(),
         }))
     } else {
         match args.format {

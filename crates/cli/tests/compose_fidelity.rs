@@ -1,0 +1,171 @@
+//! `docker-ecs config --format json` must print what `docker compose config
+//! --format json` (v2.40.3, the pinned oracle) prints, on every app of the
+//! awesome-compose corpus and on our own loader cases.
+//!
+//! Each case directory under `tests/compose-cases/` holds Compose files and a
+//! `case.json` with the arguments, environment and working directory. The
+//! oracle's answer is the expected output.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Case {
+    name: String,
+    dir: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    expect_error: bool,
+    text_output: bool,
+}
+
+fn run(exe: &Path, case: &Case, home: &Path) -> Output {
+    let mut cmd = Command::new(exe);
+    clean_env(&mut cmd, home);
+    cmd.current_dir(&case.dir).args(&case.args);
+    for (k, v) in &case.env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+/// Compare one case; `None` when both tools agree.
+fn check(case: &Case, home: &Path) -> Option<String> {
+    let oracle = run(&compose_oracle(), case, home);
+    let ours = run(&docker_ecs(), case, home);
+    let ours_err = String::from_utf8_lossy(&ours.stderr);
+    if ours_err.contains("panicked") {
+        return Some(format!("docker-ecs panicked:\n{ours_err}"));
+    }
+    if case.expect_error {
+        return match (oracle.status.success(), ours.status.code()) {
+            (false, Some(1)) => None,
+            (o, m) => Some(format!(
+                "expected both to fail: oracle success={o}, docker-ecs exit={m:?}\n{ours_err}"
+            )),
+        };
+    }
+    if !oracle.status.success() {
+        return Some(format!(
+            "the oracle failed: {}",
+            String::from_utf8_lossy(&oracle.stderr)
+        ));
+    }
+    if !ours.status.success() {
+        return Some(format!("docker-ecs failed:\n{ours_err}"));
+    }
+    if case.text_output {
+        // Compose prints some lists in Go map order; compare them as sets.
+        let lines = |o: &Output| {
+            let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(String::from)
+                .collect();
+            v.sort();
+            v
+        };
+        let (a, b) = (lines(&oracle), lines(&ours));
+        return (a != b).then(|| format!("expected {a:?}, got {b:?}"));
+    }
+    let parse = |o: &Output| serde_json::from_slice::<Value>(&o.stdout);
+    let expected = parse(&oracle).expect("the oracle prints JSON");
+    let actual = match parse(&ours) {
+        Ok(v) => v,
+        Err(e) => return Some(format!("docker-ecs printed invalid JSON: {e}")),
+    };
+    let diff = json_diff(&expected, &actual);
+    (!diff.is_empty()).then(|| diff.join("\n"))
+}
+
+fn own_cases() -> Vec<Case> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compose-cases");
+    let mut cases: Vec<Case> = std::fs::read_dir(&root)
+        .expect("tests/compose-cases exists")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("case.json").is_file())
+        .map(|e| {
+            let dir = e.path();
+            let meta: Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap())
+                    .unwrap();
+            let mut args: Vec<String> = meta["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect();
+            if !args.iter().any(|a| a == "config") {
+                args.extend(["config", "--format", "json"].map(String::from));
+            }
+            let env = meta["env"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect();
+            let cwd = meta["cwd"].as_str().unwrap_or(".");
+            Case {
+                name: e.file_name().to_string_lossy().to_string(),
+                dir: dir.join(cwd),
+                args,
+                env,
+                expect_error: meta["expect"] == "error",
+                text_output: meta["output"] == "text",
+            }
+        })
+        .collect();
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    cases
+}
+
+fn corpus_cases() -> Vec<Case> {
+    let corpus = shared_dir().join("corpus/awesome-compose");
+    let mut cases: Vec<Case> = std::fs::read_dir(&corpus)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", corpus.display()))
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| Case {
+            name: e.file_name().to_string_lossy().to_string(),
+            dir: e.path(),
+            args: ["config", "--format", "json"].map(String::from).to_vec(),
+            env: vec![],
+            expect_error: false,
+            text_output: false,
+        })
+        .collect();
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    cases
+}
+
+fn assert_all(cases: Vec<Case>, minimum: usize) {
+    assert!(
+        cases.len() >= minimum,
+        "expected at least {minimum} cases, found {}",
+        cases.len()
+    );
+    let home = tempfile::tempdir().unwrap();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| check(c, home.path()).map(|why| format!("--- {}\n{why}", c.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from docker compose:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn loader_cases_match_docker_compose() {
+    assert_all(own_cases(), 40);
+}
+
+#[test]
+fn awesome_compose_corpus_matches_docker_compose() {
+    assert_all(corpus_cases(), 39);
+}

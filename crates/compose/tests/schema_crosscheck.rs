@@ -1,0 +1,240 @@
+//! Cross-check the typed model against the official `compose-spec.json`.
+//!
+//! The product validates through its own typed model (with positions); the
+//! schema is used here only, as an independent referee:
+//! 1. for a table of documents, the schema and our loader must agree on
+//!    valid/invalid;
+//! 2. the model we print for valid documents must itself satisfy the schema.
+
+use compose::{Environment, LoadOptions};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn shared_dir() -> PathBuf {
+    std::env::var_os("DOCKER_ECS_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+}
+
+fn validator() -> jsonschema::Validator {
+    let path = shared_dir().join("spec/compose-spec.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).expect("the Compose schema compiles")
+}
+
+/// Load `yaml` as compose.yaml in a fresh directory.
+fn load(yaml: &str) -> Result<compose::Project, compose::Error> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), yaml).unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "s").unwrap();
+    let opts = LoadOptions {
+        cwd: dir.path().to_path_buf(),
+        environment: Environment::new(),
+        ..Default::default()
+    };
+    compose::load(&opts).map(|l| l.project)
+}
+
+fn service(body: &str) -> String {
+    let indented: String = body.lines().map(|l| format!("    {l}\n")).collect();
+    format!("services:\n  web:\n    image: nginx\n{indented}")
+}
+
+/// Where Docker Compose (and so we) reject what the schema alone allows,
+/// because of checks made after the schema: the reason is recorded here.
+const STRICTER_THAN_SCHEMA: &[(&str, &str)] = &[
+    (
+        "ports: [{published: 8080}]",
+        "compose: a port needs a target",
+    ),
+    (
+        "deploy: {replicas: two}",
+        "compose casts replicas to an integer after interpolation",
+    ),
+    (
+        "volumes: [{type: bind, source: /a}]",
+        "compose: a volume needs a mount target",
+    ),
+    (
+        "init: maybe",
+        "compose casts init to a boolean after interpolation",
+    ),
+    (
+        "secrets: [{target: x}]",
+        "compose: the secret reference needs a source",
+    ),
+];
+
+/// Documents the schema alone can judge (no cross references involved).
+fn table() -> Vec<String> {
+    let bodies = [
+        "restart: always",
+        "restrat: always",
+        "ports: [\"80:80\"]",
+        "ports: {a: 1}",
+        "ports: [{target: 80, published: 8080, protocol: udp, mode: host}]",
+        "ports: [{published: 8080}]",
+        "ports: [{target: 80, bogus: 1}]",
+        "environment: [A=1, B]",
+        "environment: {A: 1, B: null, C: true}",
+        "environment: {A: [1]}",
+        "environment: 5",
+        "labels: [a=b]",
+        "labels: {a: {b: c}}",
+        "command: echo hi",
+        "command: [echo, hi]",
+        "command: {a: b}",
+        "entrypoint: [sh, -c]",
+        "healthcheck: {test: [CMD, true], interval: 10s, retries: 3}",
+        "healthcheck: {test: [CMD, true], retries: many}",
+        "healthcheck: {tests: [CMD]}",
+        "deploy: {replicas: 2}",
+        "deploy: {replicas: two}",
+        "deploy: {mode: replicated}",
+        "deploy: {resources: {limits: {cpus: '0.5', memory: 512M}}}",
+        "deploy: {resources: {limits: {cpu: 1}}}",
+        "deploy: {update_config: {parallelism: 2, order: start-first}}",
+        "deploy: {update_config: {order: sideways}}",
+        "deploy: {restart_policy: {condition: on-failure, max_attempts: 3}}",
+        "deploy: {placement: {constraints: [node.role==manager]}}",
+        "deploy: {placement: {constraints: node.role}}",
+        "ulimits: {nofile: {soft: 1, hard: 2}, nproc: 3}",
+        "ulimits: {nofile: {soft: 1}}",
+        "volumes: [\"/tmp:/tmp\"]",
+        "volumes: [{type: tmpfs, target: /t}]",
+        "volumes: [{type: magic, target: /t}]",
+        "volumes: [{type: bind, source: /a}]",
+        "volumes: [{type: bind, source: /a, target: /b, bind: {selinux: z}}]",
+        "volumes: [{type: bind, source: /a, target: /b, bind: {selinux: q}}]",
+        "init: true",
+        "init: maybe",
+        "privileged: true",
+        "read_only: 3",
+        "user: \"1000\"",
+        "user: [root]",
+        "working_dir: /app",
+        "cap_add: [NET_ADMIN]",
+        "cap_add: NET_ADMIN",
+        "dns: 8.8.8.8",
+        "dns: [8.8.8.8]",
+        "extra_hosts: [\"a=1.2.3.4\"]",
+        "extra_hosts: {a: 1.2.3.4}",
+        "logging: {driver: json-file, options: {max-size: 1m}}",
+        "logging: {driver: [x]}",
+        "stop_grace_period: 10s",
+        "depends_on: {}",
+        "pull_policy: always",
+        "pull_policy: sometimes",
+        "cgroup: host",
+        "cgroup: shared",
+        "tty: true",
+        "x-custom: {anything: [goes]}",
+        "platform: linux/amd64",
+        "sysctls: [net.core.somaxconn=1024]",
+        "shm_size: 64m",
+        "mem_limit: 1g",
+        "build: .",
+        "build: {context: ., args: [A=1]}",
+        "build: {contexts: .}",
+        "networks: {}",
+        "expose: [80, \"90-91\"]",
+        "secrets: [{target: x}]",
+    ];
+    let mut docs: Vec<String> = bodies.iter().map(|b| service(b)).collect();
+    docs.extend([
+        "services: {}\n".to_string(),
+        "services:\n  web:\n    image: nginx\nnetworks:\n  n: {driver: bridge, internal: true}\n"
+            .into(),
+        "services:\n  web:\n    image: nginx\nnetworks:\n  n: {driverr: bridge}\n".into(),
+        "services:\n  web:\n    image: nginx\nvolumes:\n  v: {driver_opts: {type: nfs}}\n".into(),
+        "services:\n  web:\n    image: nginx\nvolumes:\n  v: {drivers: x}\n".into(),
+        "services:\n  web:\n    image: nginx\nsecrets:\n  s: {file: ./secret.txt}\n".into(),
+        "services:\n  web:\n    image: nginx\nsecrets:\n  s: {path: ./secret.txt}\n".into(),
+        "services:\n  web:\n    image: nginx\nconfigs:\n  c: {content: hi}\n".into(),
+        "services:\n  web:\n    image: nginx\nbogus: 1\n".into(),
+        "services:\n  web:\n    image: nginx\nx-anything: 1\n".into(),
+        "services:\n  web:\n    image: nginx\nname: demo\n".into(),
+        "services:\n  web:\n    image: nginx\nname: [demo]\n".into(),
+    ]);
+    docs
+}
+
+#[test]
+fn schema_and_typed_model_agree_on_validity() {
+    let v = validator();
+    let mut disagreements = Vec::new();
+    for doc in table() {
+        let raw = compose::yaml::parse_str(&doc).unwrap().unwrap().to_json();
+        let schema_ok = v.is_valid(&raw);
+        let ours = load(&doc);
+        let stricter = STRICTER_THAN_SCHEMA
+            .iter()
+            .any(|(body, _)| doc.contains(body));
+        let expected_ok = schema_ok && !stricter;
+        if expected_ok != ours.is_ok() {
+            disagreements.push(format!(
+                "schema valid={schema_ok}, ours={}\n{doc}",
+                match &ours {
+                    Ok(_) => "accepted".to_string(),
+                    Err(e) => format!("rejected: {e}"),
+                }
+            ));
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n---\n")
+    );
+}
+
+#[test]
+fn printed_model_satisfies_the_schema() {
+    let v = validator();
+    let mut failures = Vec::new();
+    for doc in table() {
+        let Ok(project) = load(&doc) else { continue };
+        let printed = compose::output::to_json_value(&project);
+        let errors: Vec<String> = v.iter_errors(&printed).map(|e| e.to_string()).collect();
+        if !errors.is_empty() {
+            failures.push(format!("{doc}\n=> {}", errors.join("; ")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
+}
+
+#[test]
+fn every_corpus_app_is_valid_for_both() {
+    let v = validator();
+    let corpus = shared_dir().join("corpus/awesome-compose");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&corpus).unwrap().filter_map(Result::ok) {
+        for name in [
+            "compose.yaml",
+            "compose.yml",
+            "docker-compose.yml",
+            "docker-compose.yaml",
+        ] {
+            let file = entry.path().join(name);
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let raw = compose::yaml::parse_str(&text).unwrap().unwrap().to_json();
+            assert!(v.is_valid(&raw), "schema rejects {}", file.display());
+            let opts = LoadOptions {
+                cwd: entry.path(),
+                environment: Environment::new(),
+                ..Default::default()
+            };
+            let loaded = compose::load(&opts).unwrap_or_else(|e| panic!("{e}"));
+            let printed = compose::output::to_json_value(&loaded.project);
+            let errs: Vec<String> = v.iter_errors(&printed).map(|e| e.to_string()).collect();
+            assert!(errs.is_empty(), "{}: {}", file.display(), errs.join("; "));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 39, "checked only {checked} corpus apps");
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The full test suite on a fresh machine: installs the pinned Python tools into
+# .venv (git-ignored), then runs every Rust test against them.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+venv="$root/.venv"
+req="$root/scripts/requirements-test.txt"
+stamp="$venv/.requirements"
+if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$stamp"; then
+  echo "==> installing pinned test tools into .venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  cp "$req" "$stamp"
+fi
+
+oracle=$(ls "$venv"/lib/python3*/site-packages/compose/docker-compose)
+export DOCKER_ECS_COMPOSE_ORACLE="$oracle"
+export DOCKER_ECS_CFN_LINT="$venv/bin/cfn-lint"
+export DOCKER_ECS_MOTO_SERVER="$venv/bin/moto_server"
+export DOCKER_ECS_SHARED="${DOCKER_ECS_SHARED:-$root/../shared}"
+# A persistent target dir outside the clone keeps CI rebuilds incremental.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/docker-ecs/target}"
+
+echo "==> cargo test"
+cargo test --workspace --locked "$@"
