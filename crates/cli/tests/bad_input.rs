@@ -139,7 +139,7 @@ fn cases() -> Vec<Bad> {
         bad("healthcheck-test-prefix", &[("compose.yaml", b"services:\n  web:\n    image: nginx\n    healthcheck:\n      test: [\"curl\", \"-f\", \"http://localhost\"]\n")],
             &["compose.yaml:5:13", "services.web.healthcheck.test", "must start either by \"CMD\""]),
         bad("secret-without-source", &[("compose.yaml", b"services:\n  web:\n    image: nginx\n    secrets: [token]\nsecrets:\n  token: {}\n")],
-            &["compose.yaml:6:10", "secrets.token", "must declare either `file` or `environment`"]),
+            &["compose.yaml:6:10", "secrets.token", "one of file|environment must be set"]),
         bad("invalid-service-name", &[("compose.yaml", b"services:\n  \"web app\":\n    image: nginx\n")],
             &["compose.yaml:2:3", "invalid service name \"web app\""]),
         bad("conflicting-cpus", &[("compose.yaml", b"services:\n  web:\n    image: nginx\n    cpus: 1\n    deploy:\n      resources: {limits: {cpus: \"0.5\"}}\n")],

@@ -77,7 +77,39 @@ fn check(case: &Case, home: &Path) -> Option<String> {
         Err(e) => return Some(format!("docker-ecs printed invalid JSON: {e}")),
     };
     let diff = json_diff(&expected, &actual);
-    (!diff.is_empty()).then(|| diff.join("\n"))
+    if !diff.is_empty() {
+        return Some(diff.join("\n"));
+    }
+    check_yaml(case, home)
+}
+
+/// The default YAML output must carry the same data as Compose's.
+fn check_yaml(case: &Case, home: &Path) -> Option<String> {
+    let yaml_case = Case {
+        args: case
+            .args
+            .iter()
+            .filter(|a| *a != "--format" && *a != "json")
+            .cloned()
+            .collect(),
+        name: case.name.clone(),
+        dir: case.dir.clone(),
+        env: case.env.clone(),
+        expect_error: false,
+        text_output: false,
+    };
+    let parse = |o: &Output| {
+        compose::yaml::parse_str(&String::from_utf8_lossy(&o.stdout))
+            .map(|n| n.map(|n| n.to_json()).unwrap_or(Value::Null))
+    };
+    let expected =
+        parse(&run(&compose_oracle(), &yaml_case, home)).expect("the oracle prints YAML");
+    let actual = match parse(&run(&docker_ecs(), &yaml_case, home)) {
+        Ok(v) => v,
+        Err(e) => return Some(format!("docker-ecs printed invalid YAML: {e}")),
+    };
+    let diff = json_diff(&expected, &actual);
+    (!diff.is_empty()).then(|| format!("YAML output:\n{}", diff.join("\n")))
 }
 
 fn own_cases() -> Vec<Case> {

@@ -39,7 +39,7 @@ pub fn canonicalize(root: &mut Node) -> Result<()> {
                 for (name, service) in services.iter_mut() {
                     let p = sp.key(&name.name);
                     if service.is_null() {
-                        service.value = Value::Map(Map::new());
+                        service.value = Value::Map(Box::default());
                     }
                     if service.as_map().is_none() {
                         return Err(type_error(service, &p, "a mapping"));
@@ -79,7 +79,7 @@ pub fn canonicalize(root: &mut Node) -> Result<()> {
 fn maybe_external(node: &mut Node, path: &KeyPath) -> Result<()> {
     match &mut node.value {
         Value::Null => {
-            node.value = Value::Map(Map::new());
+            node.value = Value::Map(Box::default());
             Ok(())
         }
         Value::Map(m) => {
@@ -122,7 +122,7 @@ fn canonical_include(node: &mut Node, path: &KeyPath) -> Result<()> {
                     key("path", span),
                     Node::seq(vec![Node::str(std::mem::take(s), span)], span),
                 );
-                replace(item, Value::Map(m));
+                replace(item, Value::Map(Box::new(m)));
             }
             Value::Map(m) => {
                 for field in ["path", "env_file"] {
@@ -220,7 +220,7 @@ fn list_or_dict(node: &mut Node, path: &KeyPath, bare: Option<&str>, sep: char) 
                     m.insert(key(&k, item.span), v);
                 }
             }
-            node.value = Value::Map(m);
+            node.value = Value::Map(Box::new(m));
             Ok(())
         }
         Value::Null => Ok(()),
@@ -255,7 +255,7 @@ fn canonical_service(service: &mut Node, path: &KeyPath) -> Result<()> {
                     let span = v.span;
                     let mut m = Map::new();
                     m.insert(key("service", span), Node::str(std::mem::take(s), span));
-                    replace(v, Value::Map(m));
+                    replace(v, Value::Map(Box::new(m)));
                 }
             }
             "networks" => {
@@ -267,8 +267,15 @@ fn canonical_service(service: &mut Node, path: &KeyPath) -> Result<()> {
                         };
                         m.insert(key(name, item.span), Node::null(item.span));
                     }
-                    v.value = Value::Map(m);
+                    v.value = Value::Map(Box::new(m));
                 }
+            }
+            // `gpus: all` is one request for every GPU.
+            "gpus" if v.as_str() == Some("all") => {
+                let span = v.span;
+                let mut m = Map::new();
+                m.insert(key("count", span), Node::int(-1, span));
+                v.value = Value::Seq(vec![Node::map(m, span)]);
             }
             "volumes" => {
                 canonical_volumes(v, &p)?;
@@ -344,7 +351,7 @@ fn canonical_build(v: &mut Node, p: &KeyPath) -> Result<()> {
             let span = v.span;
             let mut m = Map::new();
             m.insert(key("context", span), Node::str(std::mem::take(s), span));
-            replace(v, Value::Map(m));
+            replace(v, Value::Map(Box::new(m)));
             Ok(())
         }
         Value::Map(m) => {
@@ -367,7 +374,7 @@ fn canonical_build(v: &mut Node, p: &KeyPath) -> Result<()> {
                                 let (id, path) = text.split_once('=').unwrap_or((text, ""));
                                 m.insert(key(id, item.span), Node::str(path, item.span));
                             }
-                            field.value = Value::Map(m);
+                            field.value = Value::Map(Box::new(m));
                         }
                     }
                     _ => {}
@@ -396,7 +403,7 @@ fn canonical_depends_on(v: &mut Node, p: &KeyPath) -> Result<()> {
                 };
                 m.insert(key(name, item.span), default_dep(item.span));
             }
-            v.value = Value::Map(m);
+            v.value = Value::Map(Box::new(m));
         }
         Value::Map(m) => {
             for (name, dep) in m.iter_mut() {
@@ -428,7 +435,7 @@ fn canonical_env_file(v: &mut Node, p: &KeyPath) -> Result<()> {
                 let mut m = Map::new();
                 m.insert(key("path", span), Node::str(std::mem::take(s), span));
                 m.insert(key("required", span), Node::bool(true, span));
-                item.value = Value::Map(m);
+                item.value = Value::Map(Box::new(m));
                 Ok(())
             }
             Value::Map(m) => {
@@ -504,7 +511,7 @@ fn canonical_volumes(v: &mut Node, p: &KeyPath) -> Result<()> {
                     }
                     m.insert(key("volume", sp), Node::map(vol, sp));
                 }
-                item.value = Value::Map(m);
+                item.value = Value::Map(Box::new(m));
             }
             _ => return Err(type_error(item, &ip, "a volume string or a mapping")),
         }
@@ -537,7 +544,7 @@ fn canonical_devices(v: &mut Node, p: &KeyPath) -> Result<()> {
             m.insert(key("source", sp), Node::str(src, sp));
             m.insert(key("target", sp), Node::str(tgt, sp));
             m.insert(key("permissions", sp), Node::str(perm, sp));
-            item.value = Value::Map(m);
+            item.value = Value::Map(Box::new(m));
         }
     }
     Ok(())
@@ -553,7 +560,7 @@ fn canonical_file_refs(v: &mut Node, p: &KeyPath) -> Result<()> {
                 let sp = item.span;
                 let mut m = Map::new();
                 m.insert(key("source", sp), Node::str(std::mem::take(s), sp));
-                item.value = Value::Map(m);
+                item.value = Value::Map(Box::new(m));
             }
             Value::Map(_) => {}
             _ => return Err(type_error(item, &p.index(i), "a name or a mapping")),

@@ -35,6 +35,7 @@ fn err_at(root: &Node, parts: &[&str], msg: impl Into<String>, help: impl Into<S
 
 /// Schema rules beyond types: names, enumerations and required keys.
 pub fn validate_raw(root: &Node) -> Result<()> {
+    validate_resources(root)?;
     let Some(services) = root.get("services").and_then(Node::as_map) else {
         return Ok(());
     };
@@ -211,6 +212,58 @@ pub fn validate_raw(root: &Node) -> Result<()> {
                 }
             }
         }
+        let mut requests: Vec<(KeyPath, &Node)> = Vec::new();
+        if let Some(gpus) = service.get("gpus").and_then(Node::as_seq) {
+            requests.extend(
+                gpus.iter()
+                    .enumerate()
+                    .map(|(i, g)| (kp(&["services", s, "gpus"]).index(i), g)),
+            );
+        }
+        for kind in ["limits", "reservations"] {
+            if let Some(devs) = service
+                .get("deploy")
+                .and_then(|d| d.get("resources"))
+                .and_then(|r| r.get(kind))
+                .and_then(|r| r.get("devices"))
+                .and_then(Node::as_seq)
+            {
+                let base = kp(&["services", s, "deploy", "resources", kind, "devices"]);
+                requests.extend(devs.iter().enumerate().map(|(i, d)| (base.index(i), d)));
+            }
+        }
+        for (p, req) in requests {
+            if req.get("count").is_some() && req.get("device_ids").is_some() {
+                return Err(Error::at(
+                    req.span,
+                    &p,
+                    "\"count\" and \"device_ids\" attributes are exclusive",
+                )
+                .with_help("request GPUs either by `count` or by `device_ids`"));
+            }
+        }
+        if let Some(watch) = service
+            .get("develop")
+            .and_then(|d| d.get("watch"))
+            .and_then(Node::as_seq)
+        {
+            for (i, w) in watch.iter().enumerate() {
+                let p = kp(&["services", s, "develop", "watch"]).index(i);
+                if w.get("path").and_then(Node::as_str) == Some("") {
+                    return Err(Error::at(w.span, &p.key("path"), "value can't be blank")
+                        .with_help("give the path to watch"));
+                }
+                let action = w.get("action").and_then(Node::as_str).unwrap_or("");
+                if action != "rebuild" && w.get("target").is_none() {
+                    return Err(Error::at(
+                        w.span,
+                        &p,
+                        "target is required for non-rebuild actions",
+                    )
+                    .with_help("add `target:`, the path inside the container to sync to"));
+                }
+            }
+        }
         for field in ["secrets", "configs"] {
             if let Some(refs) = service.get(field).and_then(Node::as_seq) {
                 for (i, r) in refs.iter().enumerate() {
@@ -221,6 +274,81 @@ pub fn validate_raw(root: &Node) -> Result<()> {
                             "missing required key `source`",
                         )
                         .with_help(format!("name the top-level {field} entry in `source`")));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Top-level volumes, secrets and configs: exclusive and required sources.
+fn validate_resources(root: &Node) -> Result<()> {
+    if let Some(volumes) = root.get("volumes").and_then(Node::as_map) {
+        for (name, v) in volumes {
+            if v.get("external").and_then(Node::as_bool) != Some(true) {
+                continue;
+            }
+            if let Some(m) = v.as_map()
+                && let Some((k, _)) = m.iter().find(|(k, _)| {
+                    !matches!(k.name.as_str(), "name" | "external") && !k.name.starts_with("x-")
+                })
+            {
+                return Err(Error::at(
+                    k.span,
+                    &kp(&["volumes", &name.name]),
+                    format!("conflicting parameters \"external\" and {:?} specified", k.name),
+                )
+                .with_help("an external volume is created outside Compose: keep only `name` and `external`"));
+            }
+        }
+    }
+    for (section, keys) in [
+        ("secrets", &["file", "environment"][..]),
+        ("configs", &["file", "environment", "content"][..]),
+    ] {
+        let Some(entries) = root.get(section).and_then(Node::as_map) else {
+            continue;
+        };
+        for (name, e) in entries {
+            let p = kp(&[section, &name.name]);
+            let given: Vec<&str> = keys
+                .iter()
+                .copied()
+                .filter(|k| e.get(k).is_some())
+                .collect();
+            if given.len() > 1 {
+                return Err(Error::at(
+                    e.span,
+                    &p,
+                    format!("{} attributes are mutually exclusive", keys.join("|")),
+                )
+                .with_help(format!("keep only one of {}", given.join(", "))));
+            }
+            if given.is_empty() && e.get("driver").is_none() && e.get("external").is_none() {
+                return Err(Error::at(
+                    e.span,
+                    &p,
+                    format!("one of {} must be set", keys.join("|")),
+                )
+                .with_help(format!(
+                    "add `file: ./path` or `environment: VAR`, or mark the {} `external: true`",
+                    &section[..section.len() - 1]
+                )));
+            }
+            if section == "secrets" && e.get("content").is_some() {
+                return Err(Error::at(
+                    e.get("content").unwrap().span,
+                    &p,
+                    "content is not allowed for secrets",
+                )
+                .with_help("put the secret in a file (`file:`) or a variable (`environment:`)"));
+            }
+            if section == "configs" {
+                for k in ["driver", "driver_opts"] {
+                    if let Some((key, _)) = e.as_map().and_then(|m| m.get_key_value(k)) {
+                        return Err(Error::at(key.span, &p, format!("unknown key `{k}`"))
+                            .with_help("configs do not take a driver"));
                     }
                 }
             }
@@ -270,16 +398,19 @@ pub fn apply_profiles(
     profiles: &[String],
     _warnings: &mut Vec<String>,
 ) -> Result<()> {
-    let all = profiles.iter().any(|p| p == "*");
-    let services = std::mem::take(&mut project.services);
-    for (name, service) in services {
-        let enabled = service.profiles.is_empty()
-            || all
-            || service.profiles.iter().any(|p| profiles.contains(p));
-        if enabled {
-            project.services.insert(name, service);
-        } else {
-            project.disabled_services.insert(name, service);
+    if profiles.iter().any(|p| p == "*") {
+        return Ok(());
+    }
+    // Move disabled services out in place (services are large; no rebuild).
+    let disabled: Vec<String> = project
+        .services
+        .iter()
+        .filter(|(_, s)| !s.profiles.is_empty() && !s.profiles.iter().any(|p| profiles.contains(p)))
+        .map(|(n, _)| n.clone())
+        .collect();
+    for name in disabled {
+        if let Some(s) = project.services.shift_remove(&name) {
+            project.disabled_services.insert(name, s);
         }
     }
     Ok(())
@@ -447,19 +578,6 @@ pub fn check_consistency(project: &Project, root: &Node) -> Result<()> {
                 &["services", n, "depends_on", dep],
                 format!("service {n:?} depends on undefined service {dep:?}"),
                 why,
-            ));
-        }
-    }
-    let mut secret_names: Vec<&String> = project.secrets.keys().collect();
-    secret_names.sort();
-    for name in secret_names {
-        let secret = &project.secrets[name.as_str()];
-        if !secret.external && secret.file.is_empty() && secret.environment.is_empty() {
-            return Err(err_at(
-                root,
-                &["secrets", name],
-                format!("secret {name:?} must declare either `file` or `environment`"),
-                "add `file: ./path` or `environment: VAR`, or mark it `external: true`",
             ));
         }
     }
@@ -636,18 +754,40 @@ pub fn resolve_env_files(project: &mut Project, env: &Environment, root: &Node) 
                 from_files.insert(k, Some(v));
             }
         }
+        // Explicit entries win, even an unresolved `KEY` (which stays unset).
         for (k, v) in std::mem::take(&mut service.environment) {
-            match v {
-                Some(v) => {
-                    from_files.insert(k, Some(v));
-                }
-                None => {
-                    from_files.entry(k).or_insert(None);
-                }
-            }
+            from_files.insert(k, v);
         }
         service.environment = from_files;
         service.env_file.clear();
+    }
+    Ok(())
+}
+
+/// Read each service's `label_file`s into its labels (explicit `labels` win)
+/// and drop the `label_file` list, as Compose does.
+pub fn resolve_label_files(project: &mut Project, env: &Environment, root: &Node) -> Result<()> {
+    for (name, service) in project.services.iter_mut() {
+        if service.label_file.is_empty() {
+            continue;
+        }
+        let mut labels = BTreeMap::new();
+        for (i, file) in service.label_file.iter().enumerate() {
+            let loc = kp(&["services", name, "label_file"]).index(i);
+            let span = span_at_index(root, &["services", name, "label_file"], i);
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                Error::at(span, &loc, format!("cannot read label file {file}: {e}"))
+                    .with_help("check the `label_file` path")
+            })?;
+            let vars = parse_dotenv(&text, env).map_err(|(line, msg)| {
+                Error::at(span, &loc, format!("{file}: line {line}: {msg}"))
+                    .with_help("each line must be KEY=VALUE or a # comment")
+            })?;
+            labels.extend(vars);
+        }
+        labels.extend(std::mem::take(&mut service.labels));
+        service.labels = labels;
+        service.label_file.clear();
     }
     Ok(())
 }

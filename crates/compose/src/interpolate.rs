@@ -108,7 +108,8 @@ fn name_end(bytes: &[u8], start: usize) -> usize {
     j
 }
 
-/// Index of the `}` closing the `${` at `start`, counting nested `${`.
+/// Index of the `}` closing the `${` at `start`. Nested `${` and plain `{`
+/// both open a level, as in Compose (`${A:-{x}}` is one expression).
 fn closing_brace(s: &str, start: usize) -> Option<usize> {
     let b = s.as_bytes();
     let mut depth = 0usize;
@@ -117,6 +118,11 @@ fn closing_brace(s: &str, start: usize) -> Option<usize> {
         if b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
             depth += 1;
             i += 2;
+            continue;
+        }
+        if b[i] == b'{' {
+            depth += 1;
+            i += 1;
             continue;
         }
         if b[i] == b'$' && b.get(i + 1) == Some(&b'$') {
@@ -454,6 +460,8 @@ mod tests {
         assert_eq!(sub("x$1").unwrap(), "x$1");
         assert_eq!(sub("end$").unwrap(), "end$");
         assert_eq!(sub("${A}}").unwrap(), "a}");
+        assert_eq!(sub("${A:-{x}}").unwrap(), "a");
+        assert_eq!(sub("${MISSING:-{x}}").unwrap(), "{x}");
     }
 
     #[test]

@@ -95,6 +95,7 @@ impl Loader {
         checks::apply_profiles(&mut project, &resolved.profiles, &mut self.warnings)?;
         checks::check_consistency(&project, &root)?;
         checks::resolve_env_files(&mut project, &env, &root)?;
+        checks::resolve_label_files(&mut project, &env, &root)?;
         checks::drop_unused_resources(&mut project);
 
         Ok(Loaded {
@@ -481,7 +482,7 @@ fn import_resources(doc: &mut Node, sub: Node, path: &KeyPath) -> Result<()> {
         return Ok(());
     };
     let target = doc.as_map_mut().expect("documents are mappings");
-    for (section, entries) in sub {
+    for (section, entries) in *sub {
         if !matches!(
             section.name.as_str(),
             "services" | "networks" | "volumes" | "secrets" | "configs" | "models"
@@ -500,7 +501,7 @@ fn import_resources(doc: &mut Node, sub: Node, path: &KeyPath) -> Result<()> {
         let Some(dest) = dest.as_map_mut() else {
             continue;
         };
-        for (name, value) in entries {
+        for (name, value) in *entries {
             if let Some(existing) = dest.get(name.name.as_str()) {
                 if existing.to_json() != value.to_json() {
                     return Err(Error::at(

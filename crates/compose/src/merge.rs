@@ -50,7 +50,7 @@ pub fn merge(base: &mut Node, over: Node, path: &KeyPath) -> Result<()> {
     }
     let over_kind = over.kind_name();
     match (&mut base.value, over.value) {
-        (Value::Map(b), Value::Map(o)) => merge_maps(b, o, path),
+        (Value::Map(b), Value::Map(o)) => merge_maps(b, *o, path),
         (Value::Seq(b), Value::Seq(o)) => {
             b.extend(o);
             if let Some(identity) = identity_for(path) {
@@ -211,10 +211,10 @@ fn merge_ipam_config(base: &mut Node, over: Node, path: &KeyPath) -> Result<()> 
     for entry in o {
         let subnet = entry.get("subnet").and_then(Node::scalar_string);
         match b
-            .iter_mut()
-            .find(|e| e.get("subnet").and_then(Node::scalar_string) == subnet)
+            .iter()
+            .position(|e| e.get("subnet").and_then(Node::scalar_string) == subnet)
         {
-            Some(existing) => merge(existing, entry, path)?,
+            Some(i) => merge(&mut b[i], entry, &path.index(i))?,
             None => b.push(entry),
         }
     }

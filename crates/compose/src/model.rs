@@ -63,11 +63,11 @@ pub struct Service {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attach: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub build: Option<Build>,
+    pub build: Option<Box<Build>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub develop: Option<Develop>,
+    pub develop: Option<Box<Develop>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blkio_config: Option<Blkio>,
+    pub blkio_config: Option<Box<Blkio>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cap_add: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -101,11 +101,11 @@ pub struct Service {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub container_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub credential_spec: Option<CredentialSpec>,
+    pub credential_spec: Option<Box<CredentialSpec>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub depends_on: IndexMap<String, Dependency>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deploy: Option<Deploy>,
+    pub deploy: Option<Box<Deploy>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -117,13 +117,11 @@ pub struct Service {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dns_search: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub dockerfile: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub domainname: String,
     /// Always printed, like `command`.
     pub entrypoint: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<Provider>,
+    pub provider: Option<Box<Provider>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub environment: MappingWithEquals,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -143,7 +141,7 @@ pub struct Service {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub hostname: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub healthcheck: Option<Healthcheck>,
+    pub healthcheck: Option<Box<Healthcheck>>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub image: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -159,11 +157,7 @@ pub struct Service {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub logging: Option<Logging>,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub log_driver: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub log_opt: Mapping,
+    pub logging: Option<Box<Logging>>,
     #[serde(skip_serializing_if = "Bytes::is_zero")]
     pub mem_limit: Bytes,
     #[serde(skip_serializing_if = "Bytes::is_zero")]
@@ -176,8 +170,6 @@ pub struct Service {
     pub mac_address: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub models: BTreeMap<String, Option<serde_json::Value>>,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub net: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub network_mode: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -198,6 +190,8 @@ pub struct Service {
     pub privileged: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub pull_policy: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pull_refresh_after: String,
     #[serde(skip_serializing_if = "is_false")]
     pub read_only: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -236,8 +230,6 @@ pub struct Service {
     pub userns_mode: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub uts: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub volume_driver: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<ServiceVolume>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -340,8 +332,8 @@ pub struct WatchTrigger {
     pub action: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub target: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exec: Option<Hook>,
+    /// Always printed (Compose embeds it by value).
+    pub exec: Hook,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -355,11 +347,9 @@ pub struct WatchTrigger {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Hook {
-    #[serde(
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "crate::units::command"
-    )]
-    pub command: Vec<String>,
+    /// Always printed, like a service's `command`.
+    #[serde(deserialize_with = "crate::units::optional_command")]
+    pub command: Option<Vec<String>>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub user: String,
     #[serde(skip_serializing_if = "is_false")]
@@ -616,8 +606,12 @@ pub struct Device {
 pub struct Provider {
     #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
     pub kind: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub options: BTreeMap<String, serde_json::Value>,
+    /// Each option may be given once or several times; it prints as a list.
+    #[serde(
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "crate::units::multi_options"
+    )]
+    pub options: BTreeMap<String, Vec<String>>,
     #[serde(rename = "#extensions", skip_serializing_if = "IndexMap::is_empty")]
     pub extensions: Extensions,
 }
@@ -805,11 +799,32 @@ pub struct VolumeImage {
 }
 
 /// `ulimits.NAME`: a single value, or soft and hard limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum Ulimit {
     Single(i64),
     Range { soft: i64, hard: i64 },
+}
+
+impl Serialize for Ulimit {
+    /// Compose prints a non-zero single value as a number, anything else as
+    /// `{soft, hard}` without the zero members.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (soft, hard) = match *self {
+            Ulimit::Single(v) if v != 0 => return s.serialize_i64(v),
+            Ulimit::Single(_) => (0, 0),
+            Ulimit::Range { soft, hard } => (soft, hard),
+        };
+        let mut m = s.serialize_map(None)?;
+        if soft != 0 {
+            m.serialize_entry("soft", &soft)?;
+        }
+        if hard != 0 {
+            m.serialize_entry("hard", &hard)?;
+        }
+        m.end()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -95,7 +95,8 @@ pub enum Value {
     Float(f64),
     Str(String),
     Seq(Vec<Node>),
-    Map(Map),
+    /// Boxed: most nodes are scalars, and a map is much larger than a string.
+    Map(Box<Map>),
 }
 
 #[derive(Clone, Debug)]
@@ -126,7 +127,7 @@ impl Node {
         Node::new(Value::Bool(b), span)
     }
     pub fn map(m: Map, span: Span) -> Self {
-        Node::new(Value::Map(m), span)
+        Node::new(Value::Map(Box::new(m)), span)
     }
     pub fn seq(s: Vec<Node>, span: Span) -> Self {
         Node::new(Value::Seq(s), span)
@@ -248,11 +249,11 @@ impl Node {
             serde_json::Value::Array(a) => {
                 Value::Seq(a.iter().map(|x| Node::from_json(x, span)).collect())
             }
-            serde_json::Value::Object(o) => Value::Map(
+            serde_json::Value::Object(o) => Value::Map(Box::new(
                 o.iter()
                     .map(|(k, x)| (Key::new(k.clone(), span), Node::from_json(x, span)))
                     .collect(),
-            ),
+            )),
         };
         Node::new(value, span)
     }

@@ -123,8 +123,9 @@ fn inline_extensions(v: &mut Value) {
     }
 }
 
-/// YAML output omits what JSON prints for compatibility: unset commands and
-/// empty embedded structures.
+/// YAML output differs from JSON where Compose's YAML encoder does: unset
+/// commands and empty embedded structures are omitted, ulimits always show
+/// both limits, and untagged fields are lower-cased.
 fn yaml_omissions(v: &mut Value) {
     if let Some(Value::Object(services)) = v.get_mut("services") {
         for s in services.values_mut() {
@@ -132,6 +133,43 @@ fn yaml_omissions(v: &mut Value) {
             for k in ["command", "entrypoint"] {
                 if s.get(k).is_some_and(Value::is_null) {
                     s.remove(k);
+                }
+            }
+            if let Some(Value::Object(limits)) = s.get_mut("ulimits") {
+                for l in limits.values_mut() {
+                    if let Value::Object(m) = l {
+                        let soft = m.get("soft").cloned().unwrap_or(Value::from(0));
+                        let hard = m.get("hard").cloned().unwrap_or(Value::from(0));
+                        *m = Map::from_iter([
+                            ("soft".to_string(), soft),
+                            ("hard".to_string(), hard),
+                        ]);
+                    }
+                }
+            }
+            if let Some(Value::Array(watch)) = s.get_mut("develop").and_then(|d| d.get_mut("watch"))
+            {
+                for w in watch.iter_mut() {
+                    if let Some(Value::Object(w)) = Some(w)
+                        && w.get("exec").is_some_and(|e| {
+                            e.as_object()
+                                .is_some_and(|e| e.len() == 1 && e["command"].is_null())
+                        })
+                    {
+                        w.remove("exec");
+                    }
+                }
+            }
+            if let Some(Value::Object(blkio)) = s.get_mut("blkio_config") {
+                for list in blkio.values_mut() {
+                    for dev in list.as_array_mut().into_iter().flatten() {
+                        if let Value::Object(d) = dev {
+                            *d = std::mem::take(d)
+                                .into_iter()
+                                .map(|(k, v)| (k.to_lowercase(), v))
+                                .collect();
+                        }
+                    }
                 }
             }
             if let Some(Value::Object(d)) = s.get_mut("deploy") {
@@ -260,9 +298,11 @@ fn yaml_scalar_str(s: &str) -> String {
     }
 }
 
+/// Would a YAML 1.1 or 1.2 reader take this plain text for a non-string?
 fn looks_like_other_type(s: &str) -> bool {
-    matches!(
-        s.to_ascii_lowercase().as_str(),
+    let lower = s.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
         "true"
             | "false"
             | "yes"
@@ -275,9 +315,20 @@ fn looks_like_other_type(s: &str) -> bool {
             | "~"
             | ".inf"
             | "-.inf"
+            | "+.inf"
             | ".nan"
-    ) || s.parse::<f64>().is_ok()
-        || s.starts_with("0x")
-        || s.starts_with("0o")
-        || (s.len() > 1 && s.starts_with('0') && s.chars().all(|c| c.is_ascii_digit()))
+    ) {
+        return true;
+    }
+    let unsigned = s.trim_start_matches(['+', '-']);
+    // Numbers in any YAML 1.1 notation: 1_000, 0x1F, 0b101, 017, 1e3, .5, 12:30:00.
+    let numeric_chars = |t: &str| {
+        t.chars()
+            .all(|c| c.is_ascii_hexdigit() || "_.:xXoObB+-".contains(c))
+    };
+    s.parse::<f64>().is_ok()
+        || (!unsigned.is_empty()
+            && (unsigned.starts_with(|c: char| c.is_ascii_digit()) || unsigned.starts_with('.'))
+            && numeric_chars(unsigned)
+            && unsigned.chars().any(|c| c.is_ascii_digit()))
 }

@@ -206,6 +206,8 @@ pub fn resolve_environment(root: &mut Node, env: &Environment) {
             .and_then(Node::as_map_mut)
         {
             fill(m);
+            // Unlike environment, a build arg with no value anywhere is dropped.
+            m.retain(|_, v| !v.is_null());
         }
     }
 }

@@ -252,3 +252,35 @@ pub fn command<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
         Cmd::Many(v) => Ok(v),
     }
 }
+
+/// An optional command (`None` when absent).
+pub fn optional_command<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    command(d).map(Some)
+}
+
+/// Provider options: `key: value` or `key: [values]`, always as a list.
+pub fn multi_options<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Opt {
+        Many(Vec<serde_json::Value>),
+        One(serde_json::Value),
+    }
+    let raw = std::collections::BTreeMap::<String, Opt>::deserialize(d)?;
+    let text = |v: serde_json::Value| match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    };
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| {
+            let values = match v {
+                Opt::Many(list) => list.into_iter().map(text).collect(),
+                Opt::One(one) => vec![text(one)],
+            };
+            (k, values)
+        })
+        .collect())
+}

@@ -94,7 +94,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
             let key = Key::new(k.value.0, span_of(&k.referenced));
             map.entry(key).or_insert(v);
         }
-        Ok(Value::Map(map))
+        Ok(Value::Map(Box::new(map)))
     }
 }
 
@@ -161,6 +161,16 @@ fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         strict_booleans: true,
         legacy_octal_numbers: true,
+        // Compose files reuse one `x-` anchor in every service, so the
+        // alias/anchor ratio heuristic is off. What stops an alias bomb is
+        // the cap on values produced by expansion.
+        budget: serde_saphyr::budget! {
+            enforce_alias_anchor_ratio: false,
+            max_nodes: 1_000_000,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 500_000,
+        },
     }
 }
 
