@@ -57,6 +57,12 @@ pub enum Command {
     )]
     Config(ConfigArgs),
 
+    /// Convert the Compose project to a CloudFormation template (offline)
+    #[command(
+        after_help = "Examples:\n  docker ecs convert\n  docker ecs convert --format json -o template.json\n  docker ecs -f compose.yaml -f compose.prod.yaml convert --strict\n\nNo AWS account is needed: the VPC and subnets are template parameters\n(defaults from x-aws-vpc / x-aws-subnets) that `docker ecs up` fills in."
+    )]
+    Convert(ConvertArgs),
+
     /// Show the docker-ecs version information
     Version(VersionArgs),
 
@@ -113,6 +119,21 @@ pub struct ConfigArgs {
 
     /// Services to show (and their dependencies)
     pub service_names: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// Format the output
+    #[arg(long, value_enum, default_value_t = DocFormat::Yaml)]
+    pub format: DocFormat,
+
+    /// Save to file (default to stdout)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Treat warnings (ignored Compose keys) as errors
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]

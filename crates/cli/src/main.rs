@@ -34,6 +34,15 @@ fn main() -> ExitCode {
             report::compose_error(&e);
             ExitCode::FAILURE
         }
+        Err(Failure::Many(errors)) => {
+            for e in &errors {
+                report::compose_error(e);
+            }
+            if errors.len() > 1 {
+                report::error(&format!("{} errors", errors.len()));
+            }
+            ExitCode::FAILURE
+        }
         Err(Failure::Message(m)) => {
             report::error(&m);
             ExitCode::FAILURE
@@ -44,6 +53,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> commands::Outcome {
     match &cli.command {
         Command::Config(args) => commands::config::run(&cli.project, args),
+        Command::Convert(args) => commands::convert::run(&cli.project, args),
         Command::Version(args) => commands::version::run(args),
         Command::Completion { shell } => {
             let mut cmd = Cli::command();

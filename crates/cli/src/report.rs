@@ -30,6 +30,14 @@ pub fn warning(msg: &str) {
     eprintln!("WARN {msg}");
 }
 
+/// A warning about the input: where, what, and what to do.
+pub fn input_warning(w: &compose::Error) {
+    match w.help() {
+        Some(help) => eprintln!("WARN {w} ({help})"),
+        None => eprintln!("WARN {w}"),
+    }
+}
+
 /// A plain one-line error for everything that is not about the input files.
 pub fn error(msg: &str) {
     eprintln!("error: {msg}");

@@ -25,12 +25,20 @@ pub struct Loaded {
     pub environment: Environment,
     /// Profiles that were active.
     pub profiles: Vec<String>,
+    /// Where every value came from, for errors found after loading.
+    pub positions: crate::positions::Positions,
 }
 
 /// Load a Compose project the way `docker compose` does.
 pub fn load(opts: &LoadOptions) -> Result<Loaded> {
     let mut loader = Loader::default();
-    loader.run(opts).map_err(|e| e.resolve(&loader.sources))
+    match loader.run(opts) {
+        Ok((mut loaded, root)) => {
+            loaded.positions = crate::positions::Positions::new(root, loader.sources);
+            Ok(loaded)
+        }
+        Err(e) => Err(e.resolve(&loader.sources)),
+    }
 }
 
 #[derive(Default)]
@@ -52,7 +60,7 @@ impl Loader {
         }
     }
 
-    fn run(&mut self, opts: &LoadOptions) -> Result<Loaded> {
+    fn run(&mut self, opts: &LoadOptions) -> Result<(Loaded, Node)> {
         let resolved = options::resolve(opts)?;
         let mut env = resolved.environment.clone();
 
@@ -98,12 +106,14 @@ impl Loader {
         checks::resolve_label_files(&mut project, &env, &root)?;
         checks::drop_unused_resources(&mut project);
 
-        Ok(Loaded {
+        let loaded = Loaded {
             project,
             warnings: std::mem::take(&mut self.warnings),
             environment: env,
             profiles: resolved.profiles,
-        })
+            positions: crate::positions::Positions::none(),
+        };
+        Ok((loaded, root))
     }
 
     /// Read and parse one file (or stdin for `-`) into its YAML documents.

@@ -182,6 +182,18 @@ impl Node {
         }
     }
 
+    /// The node at a key path, if it exists.
+    pub fn at(&self, path: &KeyPath) -> Option<&Node> {
+        let mut node = self;
+        for part in &path.0 {
+            node = match part {
+                PathPart::Key(k) => node.get(k)?,
+                PathPart::Index(i) => node.as_seq()?.get(*i)?,
+            };
+        }
+        Some(node)
+    }
+
     /// Member of a mapping node, if this is a mapping and the key exists.
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.as_map().and_then(|m| m.get(key))
@@ -309,6 +321,12 @@ impl KeyPath {
     }
     pub fn len(&self) -> usize {
         self.0.len()
+    }
+    /// The path without its last segment.
+    pub fn parent(&self) -> KeyPath {
+        let mut p = self.clone();
+        p.0.pop();
+        p
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

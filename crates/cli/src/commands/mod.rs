@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod config;
+pub mod convert;
 pub mod version;
 
 use crate::cli::ProjectArgs;
@@ -11,6 +12,8 @@ use compose::{LoadOptions, Loaded};
 pub enum Failure {
     /// The Compose files are invalid (rendered with the source snippet).
     Compose(compose::Error),
+    /// Several input errors, all reported.
+    Many(Vec<compose::Error>),
     /// Anything else, as one sentence.
     Message(String),
 }

@@ -1,0 +1,825 @@
+//! Typed properties of the resource types docker-ecs generates.
+//!
+//! Property names are CloudFormation's (PascalCase); unset optional
+//! properties are not printed at all, so no empty `Condition` or `Principal`
+//! ever reaches a template.
+
+use super::{Expr, Tag};
+use serde::Serialize;
+
+macro_rules! resources {
+    ($($variant:ident => $type_name:literal),* $(,)?) => {
+        /// The properties of one resource; the variant decides the `Type`.
+        #[derive(Debug, Clone, Serialize)]
+        #[serde(untagged)]
+        pub enum Properties {
+            $($variant($variant),)*
+        }
+
+        impl Properties {
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Properties::$variant(_) => $type_name,)*
+                }
+            }
+        }
+
+        $(impl From<$variant> for Properties {
+            fn from(p: $variant) -> Self {
+                Properties::$variant(p)
+            }
+        })*
+    };
+}
+
+resources! {
+    Cluster => "AWS::ECS::Cluster",
+    ClusterCapacityProviderAssociations => "AWS::ECS::ClusterCapacityProviderAssociations",
+    CapacityProvider => "AWS::ECS::CapacityProvider",
+    TaskDefinition => "AWS::ECS::TaskDefinition",
+    EcsService => "AWS::ECS::Service",
+    SecurityGroup => "AWS::EC2::SecurityGroup",
+    SecurityGroupIngress => "AWS::EC2::SecurityGroupIngress",
+    LaunchTemplate => "AWS::EC2::LaunchTemplate",
+    AutoScalingGroup => "AWS::AutoScaling::AutoScalingGroup",
+    Role => "AWS::IAM::Role",
+    InstanceProfile => "AWS::IAM::InstanceProfile",
+    LoadBalancer => "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    TargetGroup => "AWS::ElasticLoadBalancingV2::TargetGroup",
+    Listener => "AWS::ElasticLoadBalancingV2::Listener",
+    LogGroup => "AWS::Logs::LogGroup",
+    PrivateDnsNamespace => "AWS::ServiceDiscovery::PrivateDnsNamespace",
+    DiscoveryService => "AWS::ServiceDiscovery::Service",
+    FileSystem => "AWS::EFS::FileSystem",
+    AccessPoint => "AWS::EFS::AccessPoint",
+    MountTarget => "AWS::EFS::MountTarget",
+    ScalableTarget => "AWS::ApplicationAutoScaling::ScalableTarget",
+    ScalingPolicy => "AWS::ApplicationAutoScaling::ScalingPolicy",
+}
+
+/// `Name`/`Value` pairs (cluster settings, LB attributes).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NameValue {
+    pub name: String,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyValue {
+    pub key: String,
+    pub value: Expr,
+}
+
+// ---------------------------------------------------------------- ECS
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Cluster {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_name: Option<Expr>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cluster_settings: Vec<NameValue>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StrategyItem {
+    pub capacity_provider: Expr,
+    pub weight: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterCapacityProviderAssociations {
+    pub cluster: Expr,
+    pub capacity_providers: Vec<Expr>,
+    pub default_capacity_provider_strategy: Vec<StrategyItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedScaling {
+    pub status: String,
+    pub target_capacity: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutoScalingGroupProvider {
+    pub auto_scaling_group_arn: Expr,
+    pub managed_scaling: ManagedScaling,
+    pub managed_termination_protection: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CapacityProvider {
+    pub auto_scaling_group_provider: AutoScalingGroupProvider,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuntimePlatform {
+    pub cpu_architecture: String,
+    pub operating_system_family: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthorizationConfig {
+    pub access_point_id: Expr,
+    #[serde(rename = "IAM")]
+    pub iam: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EfsVolumeConfiguration {
+    pub filesystem_id: Expr,
+    pub transit_encryption: String,
+    pub authorization_config: AuthorizationConfig,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskVolume {
+    pub name: String,
+    #[serde(
+        rename = "EFSVolumeConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub efs_volume_configuration: Option<EfsVolumeConfiguration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PlacementConstraint {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub expression: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskDefinition {
+    pub family: Expr,
+    pub network_mode: String,
+    pub requires_compatibilities: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
+    pub execution_role_arn: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_role_arn: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_platform: Option<RuntimePlatform>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<TaskVolume>,
+    pub container_definitions: Vec<ContainerDefinition>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub placement_constraints: Vec<PlacementConstraint>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyValuePair {
+    pub name: String,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerSecret {
+    pub name: String,
+    pub value_from: Expr,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerDependency {
+    pub container_name: String,
+    pub condition: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HealthCheck {
+    pub command: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_period: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Capabilities {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub add: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LinuxParameters {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Capabilities>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_process_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogConfiguration {
+    pub log_driver: String,
+    pub options: indexmap::IndexMap<String, Expr>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MountPoint {
+    pub container_path: String,
+    pub source_volume: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PortMapping {
+    pub container_port: i64,
+    pub host_port: i64,
+    pub protocol: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RepositoryCredentials {
+    pub credentials_parameter: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourceRequirement {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ulimit {
+    pub name: String,
+    pub soft_limit: i64,
+    pub hard_limit: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SystemControl {
+    pub namespace: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerDefinition {
+    pub name: String,
+    pub image: String,
+    pub essential: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<Expr>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<Vec<Expr>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub environment: Vec<KeyValuePair>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<ContainerSecret>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub docker_labels: std::collections::BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_directory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linux_parameters: Option<LinuxParameters>,
+    pub log_configuration: LogConfiguration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_reservation: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mount_points: Vec<MountPoint>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub port_mappings: Vec<PortMapping>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository_credentials: Option<RepositoryCredentials>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resource_requirements: Vec<ResourceRequirement>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ulimits: Vec<Ulimit>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub system_controls: Vec<SystemControl>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readonly_root_filesystem: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interactive: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pseudo_terminal: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<ContainerDependency>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CircuitBreaker {
+    pub enable: bool,
+    pub rollback: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentConfiguration {
+    pub maximum_percent: i64,
+    pub minimum_healthy_percent: i64,
+    pub deployment_circuit_breaker: CircuitBreaker,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentController {
+    #[serde(rename = "Type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AwsVpcConfiguration {
+    pub assign_public_ip: String,
+    pub security_groups: Vec<Expr>,
+    pub subnets: Vec<Expr>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkConfiguration {
+    pub awsvpc_configuration: AwsVpcConfiguration,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceLoadBalancer {
+    pub container_name: String,
+    pub container_port: i64,
+    pub target_group_arn: Expr,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceRegistry {
+    pub registry_arn: Expr,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EcsService {
+    pub cluster: Expr,
+    pub task_definition: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capacity_provider_strategy: Vec<StrategyItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    pub deployment_configuration: DeploymentConfiguration,
+    pub deployment_controller: DeploymentController,
+    pub network_configuration: NetworkConfiguration,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub load_balancers: Vec<ServiceLoadBalancer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_grace_period_seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub service_registries: Vec<ServiceRegistry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub placement_constraints: Vec<PlacementConstraint>,
+    #[serde(rename = "EnableECSManagedTags")]
+    pub enable_ecs_managed_tags: bool,
+    pub propagate_tags: String,
+    pub scheduling_strategy: String,
+    pub tags: Vec<Tag>,
+}
+
+// ---------------------------------------------------------------- EC2
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EgressRule {
+    pub ip_protocol: String,
+    pub cidr_ip: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecurityGroup {
+    pub group_description: String,
+    pub vpc_id: Expr,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_group_egress: Vec<EgressRule>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecurityGroupIngress {
+    pub group_id: Expr,
+    pub ip_protocol: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cidr_ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_security_group_id: Option<Expr>,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IamInstanceProfileRef {
+    pub arn: Expr,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MetadataOptions {
+    pub http_endpoint: String,
+    pub http_tokens: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ebs {
+    pub encrypted: bool,
+    pub volume_type: String,
+    pub volume_size: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BlockDeviceMapping {
+    pub device_name: String,
+    pub ebs: Ebs,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LaunchTemplateData {
+    pub image_id: Expr,
+    pub instance_type: String,
+    pub iam_instance_profile: IamInstanceProfileRef,
+    pub security_group_ids: Vec<Expr>,
+    pub user_data: Expr,
+    pub metadata_options: MetadataOptions,
+    pub block_device_mappings: Vec<BlockDeviceMapping>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LaunchTemplate {
+    pub launch_template_data: LaunchTemplateData,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LaunchTemplateSpec {
+    pub launch_template_id: Expr,
+    pub version: Expr,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsgTag {
+    pub key: String,
+    pub value: Expr,
+    pub propagate_at_launch: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutoScalingGroup {
+    pub min_size: String,
+    pub max_size: String,
+    #[serde(rename = "VPCZoneIdentifier")]
+    pub vpc_zone_identifier: Vec<Expr>,
+    pub launch_template: LaunchTemplateSpec,
+    pub tags: Vec<AsgTag>,
+}
+
+// ---------------------------------------------------------------- IAM
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Principal {
+    pub service: String,
+}
+
+/// One IAM statement. `Principal` and `Condition` exist only when set.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Statement {
+    pub effect: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<Principal>,
+    pub action: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<Vec<Expr>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyDocument {
+    pub version: String,
+    pub statement: Vec<Statement>,
+}
+
+impl PolicyDocument {
+    pub fn new(statement: Vec<Statement>) -> Self {
+        PolicyDocument {
+            version: "2012-10-17".into(),
+            statement,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InlinePolicy {
+    pub policy_name: String,
+    /// Ours are typed; `x-aws-role` documents are the user's own JSON.
+    pub policy_document: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Role {
+    pub assume_role_policy_document: PolicyDocument,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub managed_policy_arns: Vec<Expr>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<InlinePolicy>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceProfile {
+    pub roles: Vec<Expr>,
+}
+
+// ---------------------------------------------------------------- ELBv2
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoadBalancer {
+    pub scheme: String,
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub subnets: Vec<Expr>,
+    pub security_groups: Vec<Expr>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub load_balancer_attributes: Vec<KeyValue>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetGroup {
+    pub port: i64,
+    pub protocol: String,
+    pub target_type: String,
+    pub vpc_id: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_protocol: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_port: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_path: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub target_group_attributes: Vec<KeyValue>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Certificate {
+    pub certificate_arn: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListenerAction {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub target_group_arn: Expr,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Listener {
+    pub load_balancer_arn: Expr,
+    pub port: i64,
+    pub protocol: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<Certificate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_policy: Option<String>,
+    pub default_actions: Vec<ListenerAction>,
+}
+
+// ---------------------------------------------------------------- Logs, Cloud Map
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogGroup {
+    pub log_group_name: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_in_days: Option<i64>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PrivateDnsNamespace {
+    pub name: String,
+    pub description: String,
+    pub vpc: Expr,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DnsRecord {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    #[serde(rename = "TTL")]
+    pub ttl: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DnsConfig {
+    pub routing_policy: String,
+    pub dns_records: Vec<DnsRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HealthCheckCustomConfig {
+    pub failure_threshold: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DiscoveryService {
+    pub name: String,
+    pub description: String,
+    pub namespace_id: Expr,
+    pub dns_config: DnsConfig,
+    pub health_check_custom_config: HealthCheckCustomConfig,
+}
+
+// ---------------------------------------------------------------- EFS
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BackupPolicy {
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecyclePolicy {
+    #[serde(rename = "TransitionToIA")]
+    pub transition_to_ia: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FileSystem {
+    pub encrypted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performance_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throughput_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioned_throughput_in_mibps: Option<f64>,
+    pub backup_policy: BackupPolicy,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle_policies: Vec<LifecyclePolicy>,
+    pub file_system_tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PosixUser {
+    pub uid: String,
+    pub gid: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreationInfo {
+    pub owner_uid: String,
+    pub owner_gid: String,
+    pub permissions: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RootDirectory {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_info: Option<CreationInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccessPoint {
+    pub file_system_id: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posix_user: Option<PosixUser>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_directory: Option<RootDirectory>,
+    pub access_point_tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MountTarget {
+    pub file_system_id: Expr,
+    pub subnet_id: Expr,
+    pub security_groups: Vec<Expr>,
+}
+
+// ---------------------------------------------------------------- Application Auto Scaling
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScalableTarget {
+    pub max_capacity: i64,
+    pub min_capacity: i64,
+    pub resource_id: Expr,
+    pub scalable_dimension: String,
+    pub service_namespace: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PredefinedMetric {
+    pub predefined_metric_type: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetTracking {
+    pub predefined_metric_specification: PredefinedMetric,
+    pub target_value: f64,
+    pub scale_in_cooldown: i64,
+    pub scale_out_cooldown: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScalingPolicy {
+    pub policy_name: String,
+    pub policy_type: String,
+    pub scaling_target_id: Expr,
+    pub target_tracking_scaling_policy_configuration: TargetTracking,
+}

@@ -1,0 +1,247 @@
+//! Project-wide resources: the cluster, the log group, the Cloud Map
+//! namespace, and the EC2 capacity for GPU services.
+
+use super::service::ServicePlan;
+use super::{Ctx, PROJECT_TAG};
+use crate::cfn::resources::*;
+use crate::cfn::{Expr, Parameter, Resource};
+use crate::extensions::{LOG_RETENTION_DAYS, Reader};
+use compose::node::KeyPath;
+
+/// How the template names the cluster: by name (for ECS resource IDs) and ARN.
+#[derive(Debug, Clone)]
+pub struct ClusterRef {
+    pub name: Expr,
+    pub arn: Expr,
+    pub external: bool,
+}
+
+impl Default for ClusterRef {
+    fn default() -> Self {
+        ClusterRef {
+            name: Expr::reference("Cluster"),
+            arn: Expr::get_att("Cluster", "Arn"),
+            external: false,
+        }
+    }
+}
+
+pub fn cluster(ctx: &mut Ctx, ext: &Reader) {
+    let external: Option<String> = ctx.ok(ext.get("x-aws-cluster", "a cluster name or ARN"));
+    match external {
+        Some(c) if c.starts_with("arn:") => {
+            let name = c.rsplit('/').next().unwrap_or(&c).to_string();
+            ctx.cluster = ClusterRef {
+                name: Expr::str(name),
+                arn: Expr::str(c),
+                external: true,
+            };
+        }
+        Some(name) => {
+            ctx.cluster = ClusterRef {
+                arn: Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}:cluster/{name}"
+                )),
+                name: Expr::str(name),
+                external: true,
+            };
+        }
+        None => {
+            let tags = vec![ctx.project_tag()];
+            ctx.t.add(
+                "Cluster",
+                Resource::new(Cluster {
+                    cluster_name: Some(Expr::str(ctx.name())),
+                    cluster_settings: vec![NameValue {
+                        name: "containerInsights".into(),
+                        value: Expr::str("enabled"),
+                    }],
+                    tags,
+                }),
+            );
+        }
+    }
+}
+
+pub fn log_group(ctx: &mut Ctx, ext: &Reader) {
+    let path = KeyPath::root().key("x-aws-logs_retention");
+    let retention: Option<i64> = ctx.ok(ext.get("x-aws-logs_retention", "a number of days"));
+    if let Some(days) = retention
+        && !LOG_RETENTION_DAYS.contains(&days)
+    {
+        let allowed: Vec<String> = LOG_RETENTION_DAYS.iter().map(i64::to_string).collect();
+        ctx.error(
+            &path,
+            format!("{days} days is not a CloudWatch Logs retention period"),
+            format!("use one of: {}", allowed.join(", ")),
+        );
+    }
+    let tags = vec![ctx.project_tag()];
+    ctx.t.add(
+        "LogGroup",
+        Resource::new(LogGroup {
+            log_group_name: Expr::str(format!("/docker-compose/{}", ctx.name())),
+            // Logs are kept 30 days unless the project says otherwise.
+            retention_in_days: Some(retention.unwrap_or(30)),
+            tags,
+        }),
+    );
+}
+
+pub fn cloud_map(ctx: &mut Ctx) {
+    let tags = vec![ctx.project_tag()];
+    ctx.t.add(
+        "CloudMap",
+        Resource::new(PrivateDnsNamespace {
+            name: format!("{}.local", ctx.name()),
+            description: format!("Service Map for Docker Compose project {}", ctx.name()),
+            vpc: ctx.vpc.clone(),
+            tags,
+        }),
+    );
+}
+
+/// One EC2 capacity provider per GPU service, sized for it, plus the shared
+/// instance role and the cluster association.
+pub fn gpu_capacity(ctx: &mut Ctx, plans: &[ServicePlan]) {
+    let gpu: Vec<&ServicePlan> = plans.iter().filter(|p| p.gpu.is_some()).collect();
+    if gpu.is_empty() {
+        return;
+    }
+    let project_tag = ctx.project_tag();
+    ctx.t.add(
+        "EC2InstanceRole",
+        Resource::new(Role {
+            assume_role_policy_document: PolicyDocument::new(vec![Statement {
+                effect: "Allow".into(),
+                principal: Some(Principal {
+                    service: "ec2.amazonaws.com".into(),
+                }),
+                action: vec!["sts:AssumeRole".into()],
+                resource: None,
+                condition: None,
+            }]),
+            managed_policy_arns: vec![Expr::sub(
+                "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+            )],
+            policies: vec![],
+            tags: vec![project_tag.clone()],
+        }),
+    );
+    ctx.t.add(
+        "EC2InstanceProfile",
+        Resource::new(InstanceProfile {
+            roles: vec![Expr::reference("EC2InstanceRole")],
+        }),
+    );
+    let needs_ami_parameter = gpu.iter().any(|p| p.gpu.as_ref().unwrap().ami.is_none());
+    if needs_ami_parameter {
+        ctx.t.parameters.insert(
+            "GpuAmiId".into(),
+            Parameter {
+                kind: "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>".into(),
+                description: "The ECS-optimized GPU AMI (resolved from SSM at deploy time)".into(),
+                default: Some(Expr::str(
+                    "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id",
+                )),
+                allowed_values: vec![],
+            },
+        );
+    }
+    let mut providers = vec![Expr::str("FARGATE"), Expr::str("FARGATE_SPOT")];
+    for plan in &gpu {
+        let g = plan.gpu.as_ref().unwrap();
+        let id = &plan.id;
+        let user_data = Expr::Base64(Box::new(Expr::Join(
+            String::new(),
+            vec![
+                Expr::str("#!/bin/bash\necho ECS_CLUSTER="),
+                ctx.cluster.name.clone(),
+                Expr::str(" >> /etc/ecs/ecs.config\n"),
+            ],
+        )));
+        ctx.t.add(
+            format!("{id}LaunchTemplate"),
+            Resource::new(LaunchTemplate {
+                launch_template_data: LaunchTemplateData {
+                    image_id: g
+                        .ami
+                        .clone()
+                        .map(Expr::Str)
+                        .unwrap_or_else(|| Expr::reference("GpuAmiId")),
+                    instance_type: g.instance_type.clone(),
+                    iam_instance_profile: IamInstanceProfileRef {
+                        arn: Expr::get_att("EC2InstanceProfile", "Arn"),
+                    },
+                    security_group_ids: plan.security_groups.clone(),
+                    user_data,
+                    // IMDSv2 only.
+                    metadata_options: MetadataOptions {
+                        http_endpoint: "enabled".into(),
+                        http_tokens: "required".into(),
+                    },
+                    block_device_mappings: vec![BlockDeviceMapping {
+                        device_name: "/dev/xvda".into(),
+                        ebs: Ebs {
+                            encrypted: true,
+                            volume_type: "gp3".into(),
+                            volume_size: 100,
+                        },
+                    }],
+                },
+            }),
+        );
+        ctx.t.add(
+            format!("{id}AutoScalingGroup"),
+            Resource::new(AutoScalingGroup {
+                min_size: "0".into(),
+                max_size: g.max_instances.to_string(),
+                vpc_zone_identifier: ctx.subnets.clone(),
+                launch_template: LaunchTemplateSpec {
+                    launch_template_id: Expr::reference(format!("{id}LaunchTemplate")),
+                    version: Expr::get_att(format!("{id}LaunchTemplate"), "LatestVersionNumber"),
+                },
+                tags: vec![AsgTag {
+                    key: PROJECT_TAG.into(),
+                    value: Expr::str(ctx.name()),
+                    propagate_at_launch: true,
+                }],
+            }),
+        );
+        ctx.t.add(
+            format!("{id}CapacityProvider"),
+            Resource::new(CapacityProvider {
+                auto_scaling_group_provider: AutoScalingGroupProvider {
+                    auto_scaling_group_arn: Expr::reference(format!("{id}AutoScalingGroup")),
+                    managed_scaling: ManagedScaling {
+                        status: "ENABLED".into(),
+                        target_capacity: 100,
+                    },
+                    managed_termination_protection: "DISABLED".into(),
+                },
+                tags: vec![project_tag.clone()],
+            }),
+        );
+        providers.push(Expr::reference(format!("{id}CapacityProvider")));
+    }
+    if ctx.cluster.external {
+        let path = KeyPath::root().key("x-aws-cluster");
+        ctx.warn(
+            &path,
+            "GPU services associate their capacity providers with the existing cluster, replacing its provider list with FARGATE, FARGATE_SPOT and theirs",
+            "use a cluster of this project's own for GPU services if the cluster has other capacity providers",
+        );
+    }
+    ctx.t.add(
+        "ClusterCapacityProviders",
+        Resource::new(ClusterCapacityProviderAssociations {
+            cluster: ctx.cluster.name.clone(),
+            capacity_providers: providers,
+            default_capacity_provider_strategy: vec![StrategyItem {
+                capacity_provider: Expr::str("FARGATE"),
+                weight: 1,
+                base: None,
+            }],
+        }),
+    );
+}

@@ -1,0 +1,413 @@
+//! Named volumes → EFS (file system, access point, mount targets), and
+//! secrets → Secrets Manager references. No secret value is ever read into
+//! the template.
+
+use super::{Ctx, FilesystemParameter, Parameter, SecretParameter, SecretSource, VOLUME_TAG};
+use crate::cfn::resources::*;
+use crate::cfn::{Expr, Resource, Tag};
+use crate::extensions::{self, OneOrMany, Reader};
+use crate::names;
+use compose::node::KeyPath;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone)]
+pub struct VolumePlan {
+    pub id: String,
+    pub file_system_id: Expr,
+    pub file_system_arn: Expr,
+    pub access_point: String,
+    pub mount_targets: Vec<String>,
+}
+
+const EFS_OPTIONS: &[&str] = &[
+    "uid",
+    "gid",
+    "permissions",
+    "root_directory",
+    "backup_policy",
+    "lifecycle_policy",
+    "performance_mode",
+    "throughput_mode",
+    "provisioned_throughput",
+    "kms_key_id",
+];
+
+pub fn volumes(ctx: &mut Ctx) {
+    let project = ctx.project;
+    // Which security groups must reach each volume's mount targets.
+    let mut groups: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut group_exprs: BTreeMap<String, Expr> = BTreeMap::new();
+    for service in project.services.values() {
+        for v in &service.volumes {
+            if v.kind == "volume" && !v.source.is_empty() {
+                for net in service.networks.keys() {
+                    if let Some(n) = ctx.networks.get(net) {
+                        groups
+                            .entry(v.source.as_str())
+                            .or_default()
+                            .insert(n.id.clone());
+                        group_exprs.insert(n.id.clone(), n.group.clone());
+                    }
+                }
+            }
+        }
+    }
+    let mut keys: Vec<&String> = project.volumes.keys().collect();
+    keys.sort();
+    let mut table = names::NameTable::default();
+    for key in keys {
+        let vol = &project.volumes[key.as_str()];
+        let path = KeyPath::root().key("volumes").key(key);
+        let reader = Reader {
+            ext: &vol.extensions,
+            path: path.clone(),
+            pos: ctx.pos,
+        };
+        ctx.warnings.extend(reader.unknown(extensions::NONE));
+        let norm = match table.register(key) {
+            Ok(n) => n,
+            Err(other) => {
+                ctx.error(
+                    &path,
+                    format!(
+                        "volumes {other:?} and {key:?} would have the same CloudFormation name"
+                    ),
+                    "rename one of them (names are compared without `-`, `_` and `.`)",
+                );
+                continue;
+            }
+        };
+        if !vol.driver.is_empty() && vol.driver != "local" {
+            ctx.warn(
+                &path.key("driver"),
+                format!(
+                    "volume driver {:?} is ignored: volumes are EFS file systems",
+                    vol.driver
+                ),
+                "remove `driver`",
+            );
+        }
+        for opt in vol.driver_opts.keys() {
+            if !EFS_OPTIONS.contains(&opt.as_str()) {
+                ctx.warn(
+                    &path.key("driver_opts").key(opt),
+                    format!("driver option {opt:?} is ignored on EFS"),
+                    format!("EFS options are: {}", EFS_OPTIONS.join(", ")),
+                );
+            }
+        }
+        let opts = &vol.driver_opts;
+        let project_name = project.name.clone();
+        let tags = |name: &str| {
+            let mut t = vec![
+                Tag::new(super::PROJECT_TAG, project_name.as_str()),
+                Tag::new(VOLUME_TAG, key.as_str()),
+                Tag::new("Name", name),
+            ];
+            for (k, v) in &vol.labels {
+                t.push(Tag::new(k.as_str(), v.as_str()));
+            }
+            t
+        };
+        let fs_resource = format!("{norm}Filesystem");
+        let (fs_id, fs_arn, create_mount_targets) = if vol.external {
+            if !vol.name.starts_with("fs-") {
+                ctx.error(
+                    &path.key("name"),
+                    format!(
+                        "external volume {key:?} must name an EFS file system ID, found {:?}",
+                        vol.name
+                    ),
+                    "set `name: fs-…` to the ID of the existing file system",
+                );
+            }
+            (
+                Expr::str(vol.name.clone()),
+                Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:elasticfilesystem:${{AWS::Region}}:${{AWS::AccountId}}:file-system/{}",
+                    vol.name
+                )),
+                // An existing file system already has its mount targets.
+                false,
+            )
+        } else {
+            // `up` passes a retained file system of an earlier deployment here.
+            let parameter = format!("{fs_resource}Id");
+            let condition = format!("Create{fs_resource}");
+            ctx.t.parameters.insert(
+                parameter.clone(),
+                Parameter {
+                    kind: "String".into(),
+                    description: format!(
+                        "An existing EFS file system for volume {key} (empty: create one; docker ecs up re-attaches the one a previous deployment retained)"
+                    ),
+                    default: Some(Expr::str("")),
+                    allowed_values: vec![],
+                },
+            );
+            ctx.t.conditions.insert(
+                condition.clone(),
+                Expr::Equals(
+                    Box::new(Expr::reference(&parameter)),
+                    Box::new(Expr::str("")),
+                ),
+            );
+            ctx.filesystem_parameters.push(FilesystemParameter {
+                parameter: parameter.clone(),
+                volume: key.clone(),
+            });
+            let lifecycle = opts
+                .get("lifecycle_policy")
+                .map(|p| {
+                    vec![LifecyclePolicy {
+                        transition_to_ia: p.trim().to_string(),
+                    }]
+                })
+                .unwrap_or_default();
+            let throughput = match opts.get("provisioned_throughput") {
+                Some(t) => match t.parse::<f64>() {
+                    Ok(v) => Some(v),
+                    Err(_) => {
+                        ctx.error(
+                            &path.key("driver_opts").key("provisioned_throughput"),
+                            format!(
+                                "provisioned_throughput must be a number of MiB/s, found {t:?}"
+                            ),
+                            "write a number such as 128",
+                        );
+                        None
+                    }
+                },
+                None => None,
+            };
+            ctx.t.add(
+                fs_resource.clone(),
+                Resource::new(FileSystem {
+                    encrypted: true,
+                    kms_key_id: opts.get("kms_key_id").cloned(),
+                    performance_mode: opts.get("performance_mode").cloned(),
+                    throughput_mode: opts.get("throughput_mode").cloned(),
+                    provisioned_throughput_in_mibps: throughput,
+                    backup_policy: BackupPolicy {
+                        status: opts
+                            .get("backup_policy")
+                            .cloned()
+                            .unwrap_or_else(|| "ENABLED".into()),
+                    },
+                    lifecycle_policies: lifecycle,
+                    file_system_tags: tags(&vol.name),
+                })
+                .when(condition.clone())
+                .retained(),
+            );
+            let id = Expr::if_(
+                condition,
+                Expr::reference(&fs_resource),
+                Expr::reference(&parameter),
+            );
+            let arn = Expr::Join(
+                String::new(),
+                vec![
+                    Expr::sub(
+                        "arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:file-system/",
+                    ),
+                    id.clone(),
+                ],
+            );
+            (id, arn, true)
+        };
+        let mut mount_targets = Vec::new();
+        if create_mount_targets {
+            let sgs: Vec<Expr> = groups
+                .get(key.as_str())
+                .into_iter()
+                .flatten()
+                .map(|id| group_exprs[id].clone())
+                .collect();
+            for (i, subnet) in ctx.subnets.clone().into_iter().enumerate() {
+                let id = format!("{norm}NFSMountTargetOnSubnet{}", i + 1);
+                ctx.t.add(
+                    id.clone(),
+                    Resource::new(MountTarget {
+                        file_system_id: fs_id.clone(),
+                        subnet_id: subnet,
+                        security_groups: sgs.clone(),
+                    }),
+                );
+                mount_targets.push(id);
+            }
+        }
+        let uid = opts.get("uid");
+        let gid = opts.get("gid").or(uid);
+        let access_point = format!("{norm}AccessPoint");
+        ctx.t.add(
+            access_point.clone(),
+            Resource::new(AccessPoint {
+                file_system_id: fs_id.clone(),
+                posix_user: uid.map(|u| PosixUser {
+                    uid: u.clone(),
+                    gid: gid.cloned().unwrap_or_default(),
+                }),
+                root_directory: opts.get("root_directory").map(|dir| RootDirectory {
+                    path: dir.clone(),
+                    creation_info: uid.map(|u| CreationInfo {
+                        owner_uid: u.clone(),
+                        owner_gid: gid.cloned().unwrap_or_default(),
+                        permissions: opts
+                            .get("permissions")
+                            .cloned()
+                            .unwrap_or_else(|| "755".into()),
+                    }),
+                }),
+                access_point_tags: tags(&vol.name),
+            }),
+        );
+        ctx.volumes.insert(
+            key.clone(),
+            VolumePlan {
+                id: norm,
+                file_system_id: fs_id,
+                file_system_arn: fs_arn,
+                access_point,
+                mount_targets,
+            },
+        );
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SecretPlan {
+    /// The secret's ARN (a parameter, or the external ARN).
+    pub arn: Expr,
+    /// JSON keys to write as separate files; empty writes the whole value.
+    pub keys: Vec<String>,
+}
+
+pub fn secrets(ctx: &mut Ctx) -> BTreeMap<String, SecretPlan> {
+    let project = ctx.project;
+    let mut out = BTreeMap::new();
+    let mut keys: Vec<&String> = project.secrets.keys().collect();
+    keys.sort();
+    let mut table = names::NameTable::default();
+    for key in keys {
+        let secret = &project.secrets[key.as_str()];
+        let path = KeyPath::root().key("secrets").key(key);
+        let reader = Reader {
+            ext: &secret.extensions,
+            path: path.clone(),
+            pos: ctx.pos,
+        };
+        ctx.warnings.extend(reader.unknown(extensions::SECRET_KEYS));
+        let wanted: Vec<String> = ctx
+            .ok(reader.get::<OneOrMany>("x-aws-keys", "a key or a list of keys"))
+            .map(OneOrMany::into_vec)
+            .unwrap_or_default();
+        let norm = match table.register(key) {
+            Ok(n) => n,
+            Err(other) => {
+                ctx.error(
+                    &path,
+                    format!(
+                        "secrets {other:?} and {key:?} would have the same CloudFormation name"
+                    ),
+                    "rename one of them (names are compared without `-`, `_` and `.`)",
+                );
+                continue;
+            }
+        };
+        let arn = if secret.external {
+            if !secret.name.starts_with("arn:") || !secret.name.contains(":secretsmanager:") {
+                ctx.error(
+                    &path.key("name"),
+                    format!(
+                        "external secret {key:?} must name a Secrets Manager ARN, found {:?}",
+                        secret.name
+                    ),
+                    "set `name:` to the ARN of the existing secret",
+                );
+            }
+            Expr::str(secret.name.clone())
+        } else {
+            let parameter = format!("{norm}SecretArn");
+            let name = format!("{}/{key}", project.name);
+            ctx.t.parameters.insert(
+                parameter.clone(),
+                Parameter {
+                    kind: "String".into(),
+                    description: format!(
+                        "ARN of the Secrets Manager secret {name} (docker ecs up stores secret {key} there)"
+                    ),
+                    default: None,
+                    allowed_values: vec![],
+                },
+            );
+            let source = if !secret.file.is_empty() {
+                SecretSource::File(secret.file.clone())
+            } else {
+                SecretSource::Environment(secret.environment.clone())
+            };
+            ctx.secret_parameters.push(SecretParameter {
+                parameter: parameter.clone(),
+                secret: key.clone(),
+                name,
+                source,
+            });
+            Expr::reference(parameter)
+        };
+        let keys = if wanted.iter().any(|k| k == "*") {
+            match keys_of_file(secret) {
+                Ok(k) => k,
+                Err(why) => {
+                    ctx.error(
+                        &path.key("x-aws-keys"),
+                        why,
+                        "list the JSON keys to deliver instead of `*`",
+                    );
+                    Vec::new()
+                }
+            }
+        } else {
+            wanted
+        };
+        for k in &keys {
+            if !is_safe_name(k) {
+                ctx.error(
+                    &path.key("x-aws-keys"),
+                    format!("key {k:?} cannot be a file name"),
+                    "use keys made of letters, digits, `.`, `_` and `-`",
+                );
+            }
+        }
+        out.insert(key.clone(), SecretPlan { arn, keys });
+    }
+    out
+}
+
+/// The top-level keys of a JSON secret file (read for their names only).
+fn keys_of_file(secret: &compose::model::FileObject) -> Result<Vec<String>, String> {
+    if secret.file.is_empty() {
+        return Err(
+            "`x-aws-keys: *` needs the keys: only a `file:` secret can be read at conversion"
+                .into(),
+        );
+    }
+    let text = std::fs::read_to_string(&secret.file)
+        .map_err(|e| format!("cannot read {}: {e}", secret.file))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|_| format!("{} is not a JSON document", secret.file))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| format!("{} is not a JSON object", secret.file))?;
+    let mut keys: Vec<String> = obj.keys().cloned().collect();
+    keys.sort();
+    Ok(keys)
+}
+
+/// Safe inside a single-quoted shell word and as a file name.
+pub fn is_safe_name(s: &str) -> bool {
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}

@@ -1,0 +1,142 @@
+//! The `x-aws-*` extensions, read into types. A value of the wrong type is an
+//! error that names the key and where it is; an unknown `x-aws-*` key is a
+//! warning.
+
+use compose::node::KeyPath;
+use compose::{Error, Positions};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub type Extensions = indexmap::IndexMap<String, Value>;
+
+/// Reads extensions of one object, collecting errors and warnings.
+pub struct Reader<'a> {
+    pub ext: &'a Extensions,
+    pub path: KeyPath,
+    pub pos: &'a Positions,
+}
+
+impl Reader<'_> {
+    /// Read `key` as `T`, or explain what it must be.
+    pub fn get<T: DeserializeOwned>(&self, key: &str, expected: &str) -> Result<Option<T>, Error> {
+        let Some(v) = self.ext.get(key) else {
+            return Ok(None);
+        };
+        if v.is_null() {
+            return Ok(None);
+        }
+        serde_json::from_value(v.clone()).map(Some).map_err(|_| {
+            self.pos.error(
+                &self.path.key(key),
+                format!("`{key}` must be {expected}, found {}", describe(v)),
+                format!("write `{key}` as {expected}"),
+            )
+        })
+    }
+
+    /// Warnings for `x-aws-*` keys this object does not know.
+    pub fn unknown(&self, known: &[&str]) -> Vec<Error> {
+        self.ext
+            .keys()
+            .filter(|k| k.starts_with("x-aws-") && !known.contains(&k.as_str()))
+            .map(|k| {
+                let hint = compose::de::closest(k, known)
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .unwrap_or_else(|| format!("known here: {}", known.join(", ")));
+                self.pos.error(
+                    &self.path.key(k),
+                    format!("unknown extension `{k}` is ignored"),
+                    hint,
+                )
+            })
+            .collect()
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a mapping".into(),
+    }
+}
+
+/// A string or a list of strings.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// `deploy.x-aws-autoscaling`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoScaling {
+    pub cpu: Option<f64>,
+    pub memory: Option<f64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+/// CloudWatch Logs accepts only these retention periods (days).
+pub const LOG_RETENTION_DAYS: &[i64] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+pub const PROJECT_KEYS: &[&str] = &[
+    "x-aws-cluster",
+    "x-aws-vpc",
+    "x-aws-subnets",
+    "x-aws-loadbalancer",
+    "x-aws-cloudformation",
+    "x-aws-logs_retention",
+];
+pub const SERVICE_KEYS: &[&str] = &[
+    "x-aws-pull_credentials",
+    "x-aws-role",
+    "x-aws-policies",
+    "x-aws-assign_public_ip",
+];
+pub const DEPLOY_KEYS: &[&str] = &["x-aws-autoscaling"];
+pub const UPDATE_CONFIG_KEYS: &[&str] = &["x-aws-min_percent", "x-aws-max_percent"];
+pub const PORT_KEYS: &[&str] = &["x-aws-protocol", "x-aws-certificate"];
+pub const SECRET_KEYS: &[&str] = &["x-aws-keys"];
+pub const NETWORK_KEYS: &[&str] = &["x-aws-securitygroup"];
+pub const NONE: &[&str] = &[];
+
+/// `arn:aws:ec2:us-west-1:123:vpc/vpc-1234` → `vpc-1234`; an ID stays as is.
+pub fn vpc_id(value: &str) -> String {
+    if value.starts_with("arn:") {
+        value.rsplit('/').next().unwrap_or(value).to_string()
+    } else {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vpc_arn_is_reduced_to_its_id() {
+        assert_eq!(
+            vpc_id("arn:aws:ec2:us-west-1:EXAMPLE:vpc/vpc-1234acbd"),
+            "vpc-1234acbd"
+        );
+        assert_eq!(vpc_id("vpc-1"), "vpc-1");
+    }
+}

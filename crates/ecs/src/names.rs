@@ -1,0 +1,64 @@
+//! Logical IDs: the original's naming scheme, kept so that users'
+//! `x-aws-cloudformation` overlays keep working, with collisions detected
+//! instead of silently overwriting each other.
+
+use std::collections::BTreeMap;
+
+/// `front-tier` → `Fronttier`, `my_app` → `Myapp`: keep `[A-Za-z0-9]`,
+/// upper-case the first letter (the original's `normalizeResourceName`).
+pub fn normalize(name: &str) -> String {
+    let kept: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let mut chars = kept.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Maps Compose names to normalized names and reports two names that would
+/// produce the same logical IDs (`web-1` and `web1`).
+#[derive(Default)]
+pub struct NameTable {
+    by_normalized: BTreeMap<String, String>,
+}
+
+impl NameTable {
+    /// Register `name`; on a clash, returns the other Compose name.
+    pub fn register(&mut self, name: &str) -> Result<String, String> {
+        let n = normalize(name);
+        match self.by_normalized.get(&n) {
+            Some(other) if other != name => Err(other.clone()),
+            _ => {
+                self.by_normalized.insert(n.clone(), name.to_string());
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// Protocol part of listener/target group/ingress IDs: `TCP`, `UDP`, or
+/// `TCPUDP` when one service publishes the same port over both.
+pub fn protocol_tag(protocol: &str) -> String {
+    protocol.to_ascii_uppercase().replace('_', "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_like_the_original() {
+        assert_eq!(normalize("front-tier"), "Fronttier");
+        assert_eq!(normalize("my_app"), "Myapp");
+        assert_eq!(normalize("subnet-0ab1"), "Subnet0ab1");
+        assert_eq!(normalize("db"), "Db");
+    }
+
+    #[test]
+    fn detects_collisions() {
+        let mut t = NameTable::default();
+        assert_eq!(t.register("web-1").unwrap(), "Web1");
+        assert_eq!(t.register("web-1").unwrap(), "Web1");
+        assert_eq!(t.register("web1").unwrap_err(), "web-1");
+    }
+}
