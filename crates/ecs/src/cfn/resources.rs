@@ -48,6 +48,7 @@ resources! {
     TargetGroup => "AWS::ElasticLoadBalancingV2::TargetGroup",
     Listener => "AWS::ElasticLoadBalancingV2::Listener",
     LogGroup => "AWS::Logs::LogGroup",
+    KmsKey => "AWS::KMS::Key",
     PrivateDnsNamespace => "AWS::ServiceDiscovery::PrivateDnsNamespace",
     DiscoveryService => "AWS::ServiceDiscovery::Service",
     FileSystem => "AWS::EFS::FileSystem",
@@ -669,6 +670,18 @@ pub struct LogGroup {
     pub log_group_name: Expr,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_in_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<Expr>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KmsKey {
+    pub description: String,
+    pub enable_key_rotation: bool,
+    pub pending_window_in_days: i64,
+    pub key_policy: serde_json::Value,
     pub tags: Vec<Tag>,
 }
 

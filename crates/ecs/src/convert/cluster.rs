@@ -77,15 +77,80 @@ pub fn log_group(ctx: &mut Ctx, ext: &Reader) {
         );
     }
     let tags = vec![ctx.project_tag()];
+    let group_name = format!("/docker-compose/{}", ctx.name());
+    // Logs are encrypted with a key of the project's own unless the project
+    // names one (an ARN) or opts out with `false`.
+    let key: Option<serde_json::Value> = ctx.ok(ext.get(
+        "x-aws-logs_kms_key",
+        "a KMS key ARN, or false to use CloudWatch's default encryption",
+    ));
+    let kms_key_id = match key {
+        Some(serde_json::Value::Bool(false)) => None,
+        Some(serde_json::Value::String(arn)) => Some(Expr::str(arn)),
+        Some(other) => {
+            ctx.error(
+                &KeyPath::root().key("x-aws-logs_kms_key"),
+                format!("`x-aws-logs_kms_key` must be a KMS key ARN or false, found {other}"),
+                "give the ARN of a KMS key, or false",
+            );
+            None
+        }
+        None => {
+            ctx.t.add(
+                "LogsKey",
+                Resource::new(KmsKey {
+                    description: format!("Encrypts the logs of Compose project {}", ctx.name()),
+                    enable_key_rotation: true,
+                    pending_window_in_days: 7,
+                    key_policy: logs_key_policy(&group_name),
+                    tags: tags.clone(),
+                }),
+            );
+            Some(Expr::get_att("LogsKey", "Arn"))
+        }
+    };
     ctx.t.add(
         "LogGroup",
         Resource::new(LogGroup {
-            log_group_name: Expr::str(format!("/docker-compose/{}", ctx.name())),
+            log_group_name: Expr::str(group_name),
             // Logs are kept 30 days unless the project says otherwise.
             retention_in_days: Some(retention.unwrap_or(30)),
+            kms_key_id,
             tags,
         }),
     );
+}
+
+/// The account administers the key; CloudWatch Logs may use it for this
+/// project's log group only.
+fn logs_key_policy(group_name: &str) -> serde_json::Value {
+    let sub = |s: &str| serde_json::to_value(Expr::sub(s)).unwrap();
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                "Action": "kms:*",
+                "Resource": "*"
+            },
+            {
+                "Sid": "LogsEncryptTheProjectLogGroup",
+                "Effect": "Allow",
+                "Principal": {"Service": sub("logs.${AWS::Region}.amazonaws.com")},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnEquals": {
+                        "kms:EncryptionContext:aws:logs:arn": sub(&format!(
+                            "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{group_name}"
+                        ))
+                    }
+                }
+            }
+        ]
+    })
 }
 
 pub fn cloud_map(ctx: &mut Ctx) {

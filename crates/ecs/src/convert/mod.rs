@@ -156,6 +156,24 @@ pub fn convert(
         "x-aws-cloudformation",
         "a mapping (a partial CloudFormation template)",
     ));
+    if let Some(v) = &vpc
+        && !extensions::is_resource_id("vpc", &extensions::vpc_id(v))
+    {
+        ctx.error(
+            &root.key("x-aws-vpc"),
+            format!("{v:?} is not a VPC ID"),
+            "give the VPC's ID (vpc-…) or ARN",
+        );
+    }
+    for (i, s) in subnets.iter().flatten().enumerate() {
+        if !extensions::is_resource_id("subnet", s) {
+            ctx.error(
+                &root.key("x-aws-subnets").index(i),
+                format!("{s:?} is not a subnet ID"),
+                "list subnet IDs (subnet-…)",
+            );
+        }
+    }
     let subnet_count = match &subnets {
         Some(list) if list.len() < 2 => {
             ctx.error(
@@ -183,6 +201,14 @@ pub fn convert(
     cluster::gpu_capacity(&mut ctx, &plans);
     outputs(&mut ctx, &lb);
 
+    // Report in file order.
+    let position = |e: &Error| {
+        e.location()
+            .map(|l| (l.file.clone(), l.line, l.column))
+            .unwrap_or_default()
+    };
+    ctx.warnings.sort_by_key(position);
+    ctx.errors.sort_by_key(position);
     if options.strict && !ctx.warnings.is_empty() {
         ctx.errors.append(&mut ctx.warnings);
     }

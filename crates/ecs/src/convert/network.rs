@@ -67,7 +67,7 @@ pub fn networks(ctx: &mut Ctx) {
         let id = format!("{norm}Network");
         if net.external || legacy_sg.is_some() {
             let sg = legacy_sg.unwrap_or_else(|| net.name.clone());
-            if !sg.starts_with("sg-") {
+            if !crate::extensions::is_resource_id("sg", &sg) {
                 ctx.error(
                     &path.key("name"),
                     format!("external network {key:?} must name a security group ID, found {sg:?}"),

@@ -319,7 +319,11 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
             )
         }
         None => {
-            create_load_balancer(ctx, kind, &ports);
+            let bucket: Option<String> = ctx.ok(ext.get(
+                "x-aws-access_logs_bucket",
+                "the name of an S3 bucket for the load balancer's access logs",
+            ));
+            create_load_balancer(ctx, kind, &ports, bucket);
             (
                 Expr::reference("LoadBalancer"),
                 Expr::get_att("LoadBalancerSecurityGroup", "GroupId"),
@@ -336,7 +340,7 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
     }
 }
 
-fn create_load_balancer(ctx: &mut Ctx, kind: Kind, ports: &[PortPlan]) {
+fn create_load_balancer(ctx: &mut Ctx, kind: Kind, ports: &[PortPlan], bucket: Option<String>) {
     let tags = vec![ctx.project_tag()];
     ctx.t.add(
         "LoadBalancerSecurityGroup",
@@ -373,7 +377,7 @@ fn create_load_balancer(ctx: &mut Ctx, kind: Kind, ports: &[PortPlan]) {
             );
         }
     }
-    let attributes = match kind {
+    let mut attributes = match kind {
         Kind::Application => vec![KeyValue {
             key: "routing.http.drop_invalid_header_fields.enabled".into(),
             value: Expr::str("true"),
@@ -383,6 +387,20 @@ fn create_load_balancer(ctx: &mut Ctx, kind: Kind, ports: &[PortPlan]) {
             value: Expr::str("true"),
         }],
     };
+    if let Some(bucket) = bucket {
+        attributes.push(KeyValue {
+            key: "access_logs.s3.enabled".into(),
+            value: Expr::str("true"),
+        });
+        attributes.push(KeyValue {
+            key: "access_logs.s3.bucket".into(),
+            value: Expr::str(bucket),
+        });
+        attributes.push(KeyValue {
+            key: "access_logs.s3.prefix".into(),
+            value: Expr::str(ctx.name()),
+        });
+    }
     ctx.t.add(
         "LoadBalancer",
         Resource::new(LoadBalancer {

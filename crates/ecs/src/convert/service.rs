@@ -181,7 +181,16 @@ fn convert_service(
     for c in &constraints {
         let parts: Vec<&str> = c.split("==").map(str::trim).collect();
         match parts.as_slice() {
-            ["node.ami", v] => ami = Some(v.to_string()),
+            ["node.ami", v] => {
+                if !extensions::is_resource_id("ami", v) {
+                    ctx.error(
+                        &deploy_path.key("placement").key("constraints"),
+                        format!("{v:?} is not an AMI ID"),
+                        "write `node.ami == ami-…`",
+                    );
+                }
+                ami = Some(v.to_string())
+            }
             ["node.machine", v] => machine = Some(v.to_string()),
             _ => ctx.warn(
                 &deploy_path.key("placement").key("constraints"),
@@ -882,13 +891,13 @@ fn log_configuration(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> LogConfigura
                     format!("logging option {k:?} is ignored: `docker ecs logs` relies on it"),
                     "remove it",
                 ),
-                k if k.starts_with("awslogs-") || k == "mode" || k == "max-buffer-size" => {
+                "awslogs-datetime-format" | "awslogs-multiline-pattern" | "mode" | "max-buffer-size" => {
                     options.insert(k.to_string(), Expr::str(v.clone()));
                 }
                 _ => ctx.warn(
                     &lpath.key("options").key(k),
                     format!("logging option {k:?} is ignored: it is not an awslogs option"),
-                    "use awslogs-* options",
+                    "the awslogs options are awslogs-datetime-format, awslogs-multiline-pattern, mode and max-buffer-size",
                 ),
             }
         }
@@ -1169,8 +1178,7 @@ fn scaling(
             ),
             scalable_dimension: "ecs:service:DesiredCount".into(),
             service_namespace: "ecs".into(),
-        })
-        .depends_on([service_id.to_string()]),
+        }),
     );
     ctx.t.add(
         format!("{id}ScalingPolicy"),

@@ -111,7 +111,7 @@ pub fn volumes(ctx: &mut Ctx) {
         };
         let fs_resource = format!("{norm}Filesystem");
         let (fs_id, fs_arn, create_mount_targets) = if vol.external {
-            if !vol.name.starts_with("fs-") {
+            if !extensions::is_resource_id("fs", &vol.name) {
                 ctx.error(
                     &path.key("name"),
                     format!(

@@ -1,0 +1,356 @@
+//! What ECS cannot run is rejected by `convert`: exit 1, the key path, the
+//! position, and what to do.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+struct Case {
+    name: &'static str,
+    compose: &'static str,
+    args: &'static [&'static str],
+    /// Substrings of stderr: position, key path, reason.
+    expect: &'static [&'static str],
+}
+
+const fn case(name: &'static str, compose: &'static str, expect: &'static [&'static str]) -> Case {
+    Case {
+        name,
+        compose,
+        args: &[],
+        expect,
+    }
+}
+
+const CASES: &[Case] = &[
+    case(
+        "bind-mount",
+        "services:\n  web:\n    image: nginx\n    volumes: [\"./html:/usr/share/nginx/html\"]\n",
+        &[
+            "compose.yaml:4:15",
+            "services.web.volumes[0]",
+            "bind mount",
+            "use a named volume (EFS)",
+        ],
+    ),
+    case(
+        "tmpfs-volume",
+        "services:\n  web:\n    image: nginx\n    volumes:\n      - type: tmpfs\n        target: /tmp\n",
+        &[
+            "compose.yaml:5:9",
+            "services.web.volumes[0]",
+            "`tmpfs` volumes cannot run",
+        ],
+    ),
+    case(
+        "published-differs",
+        "services:\n  web:\n    image: nginx\n    ports: [\"8080:80\"]\n",
+        &[
+            "compose.yaml:4:13",
+            "services.web.ports[0]",
+            "published port 8080 differs from the container port 80",
+            "\"80:80\"",
+        ],
+    ),
+    case(
+        "published-range",
+        "services:\n  web:\n    image: nginx\n    ports:\n      - target: 80\n        published: \"8000-8010\"\n",
+        &["compose.yaml:5:9", "services.web.ports[0]", "port range"],
+    ),
+    case(
+        "build-only",
+        "services:\n  web:\n    build: .\n",
+        &[
+            "compose.yaml:3:5",
+            "services.web",
+            "has no image",
+            "set `image:`",
+        ],
+    ),
+    case(
+        "same-port-two-services",
+        "services:\n  a:\n    image: a\n    ports: [\"80:80\"]\n  b:\n    image: b\n    ports: [\"80:80\"]\n",
+        &[
+            "compose.yaml:7:13",
+            "services.b.ports[0]",
+            "port 80/tcp is already published by service \"a\"",
+        ],
+    ),
+    case(
+        "tcp-udp-collision",
+        "services:\n  a:\n    image: a\n    ports: [\"53:53/tcp\"]\n  b:\n    image: b\n    ports: [\"53:53/udp\"]\n",
+        &[
+            "compose.yaml:7:13",
+            "services.b.ports[0]",
+            "published over tcp by service \"a\" and over udp here",
+        ],
+    ),
+    case(
+        "retention-wrong-type",
+        "x-aws-logs_retention: \"14\"\nservices:\n  web:\n    image: nginx\n",
+        &[
+            "compose.yaml:1:23",
+            "x-aws-logs_retention",
+            "must be a number of days, found the string \"14\"",
+        ],
+    ),
+    case(
+        "retention-invalid",
+        "x-aws-logs_retention: 10\nservices:\n  web:\n    image: nginx\n",
+        &[
+            "compose.yaml:1:23",
+            "x-aws-logs_retention",
+            "10 days is not a CloudWatch Logs retention period",
+            "14",
+        ],
+    ),
+    case(
+        "policies-not-a-list",
+        "services:\n  web:\n    image: nginx\n    x-aws-policies: arn:aws:iam::aws:policy/ReadOnlyAccess\n",
+        &[
+            "compose.yaml:4:21",
+            "services.web.x-aws-policies",
+            "must be a list of managed policy ARNs",
+        ],
+    ),
+    case(
+        "min-percent-not-a-number",
+        "services:\n  web:\n    image: nginx\n    deploy:\n      update_config:\n        x-aws-min_percent: half\n",
+        &[
+            "compose.yaml:6:28",
+            "services.web.deploy.update_config.x-aws-min_percent",
+            "must be an integer percentage",
+        ],
+    ),
+    case(
+        "autoscaling-wrong-type",
+        "services:\n  web:\n    image: nginx\n    deploy:\n      x-aws-autoscaling: {cpu: high, max: 3}\n",
+        &[
+            "compose.yaml:5:26",
+            "services.web.deploy.x-aws-autoscaling",
+            "must be a mapping",
+        ],
+    ),
+    case(
+        "autoscaling-both-targets",
+        "services:\n  web:\n    image: nginx\n    deploy:\n      x-aws-autoscaling: {cpu: 50, memory: 50, max: 3}\n",
+        &[
+            "compose.yaml:5:26",
+            "services.web.deploy.x-aws-autoscaling",
+            "both cpu and memory",
+        ],
+    ),
+    case(
+        "autoscaling-no-max",
+        "services:\n  web:\n    image: nginx\n    deploy:\n      x-aws-autoscaling: {cpu: 50}\n",
+        &[
+            "compose.yaml:5:26",
+            "services.web.deploy.x-aws-autoscaling",
+            "must define `max`",
+        ],
+    ),
+    case(
+        "external-network-not-sg",
+        "services:\n  web:\n    image: nginx\nnetworks:\n  default:\n    external: true\n    name: corp-net\n",
+        &[
+            "compose.yaml:7:11",
+            "networks.default.name",
+            "must name a security group ID",
+        ],
+    ),
+    case(
+        "external-volume-not-fs",
+        "services:\n  web:\n    image: nginx\n    volumes: [\"data:/data\"]\nvolumes:\n  data:\n    external: true\n    name: my-volume\n",
+        &[
+            "compose.yaml:8:11",
+            "volumes.data.name",
+            "must name an EFS file system ID",
+        ],
+    ),
+    case(
+        "capability",
+        "services:\n  web:\n    image: nginx\n    cap_add: [NET_ADMIN]\n",
+        &[
+            "compose.yaml:4:14",
+            "services.web.cap_add",
+            "Fargate does not allow adding capability NET_ADMIN",
+        ],
+    ),
+    case(
+        "privileged",
+        "services:\n  web:\n    image: nginx\n    privileged: true\n",
+        &[
+            "compose.yaml:4:17",
+            "services.web.privileged",
+            "Fargate does not run privileged containers",
+        ],
+    ),
+    case(
+        "network-mode-host",
+        "services:\n  web:\n    image: nginx\n    network_mode: host\n",
+        &["compose.yaml:4:19", "services.web.network_mode", "awsvpc"],
+    ),
+    case(
+        "configs",
+        "services:\n  web:\n    image: nginx\n    configs: [site]\nconfigs:\n  site:\n    file: ./site.conf\n",
+        &[
+            "compose.yaml:4:14",
+            "services.web.configs",
+            "cannot mount a config file",
+        ],
+    ),
+    case(
+        "https-without-certificate",
+        "services:\n  web:\n    image: nginx\n    ports:\n      - target: 443\n        x-aws-protocol: https\n",
+        &[
+            "compose.yaml:5:9",
+            "services.web.ports[0]",
+            "needs a certificate",
+            "x-aws-certificate",
+        ],
+    ),
+    case(
+        "too-big-for-fargate",
+        "services:\n  web:\n    image: nginx\n    deploy:\n      resources:\n        limits: {cpus: \"32\"}\n",
+        &[
+            "compose.yaml:6:9",
+            "services.web.deploy.resources",
+            "no Fargate task size fits",
+        ],
+    ),
+    case(
+        "parallelism-over-replicas",
+        "services:\n  web:\n    image: nginx\n    deploy:\n      replicas: 1\n      update_config: {parallelism: 3}\n",
+        &[
+            "compose.yaml:6:36",
+            "services.web.deploy.update_config.parallelism",
+            "larger than the 1 replica",
+        ],
+    ),
+    case(
+        "secret-outside-run-secrets",
+        "services:\n  web:\n    image: nginx\n    secrets:\n      - source: s\n        target: /etc/ssl/key.pem\nsecrets:\n  s: {file: ./s.txt}\n",
+        &[
+            "compose.yaml:5:9",
+            "services.web.secrets[0]",
+            "is not under /run/secrets/",
+        ],
+    ),
+    case(
+        "bad-vpc",
+        "x-aws-vpc: my-vpc\nservices:\n  web:\n    image: nginx\n",
+        &["compose.yaml:1:12", "x-aws-vpc", "is not a VPC ID"],
+    ),
+    case(
+        "volumes-from",
+        "services:\n  web:\n    image: nginx\n    volumes_from: [data]\n  data:\n    image: busybox\n",
+        &[
+            "compose.yaml:4:19",
+            "services.web.volumes_from",
+            "cannot share volumes",
+        ],
+    ),
+    case(
+        "global-mode",
+        "services:\n  web:\n    image: nginx\n    deploy:\n      mode: global\n",
+        &[
+            "compose.yaml:5:13",
+            "services.web.deploy.mode",
+            "not available on ECS Fargate",
+        ],
+    ),
+    case(
+        "windows-platform",
+        "services:\n  web:\n    image: nginx\n    platform: windows/amd64\n",
+        &[
+            "compose.yaml:4:15",
+            "services.web.platform",
+            "not available on ECS",
+        ],
+    ),
+    case(
+        "overlay-not-a-mapping",
+        "x-aws-cloudformation: [Resources]\nservices:\n  web:\n    image: nginx\n",
+        &[
+            "compose.yaml:1:23",
+            "x-aws-cloudformation",
+            "must be a mapping",
+        ],
+    ),
+    case(
+        "logical-id-collision",
+        "services:\n  web-1:\n    image: a\n  web1:\n    image: b\n",
+        &[
+            "compose.yaml:5:5",
+            "services.web1",
+            "would have the same CloudFormation name",
+        ],
+    ),
+    case(
+        "role-without-statement",
+        "services:\n  web:\n    image: nginx\n    x-aws-role: {Version: \"2012-10-17\"}\n",
+        &[
+            "compose.yaml:4:17",
+            "services.web.x-aws-role",
+            "IAM policy document",
+        ],
+    ),
+    Case {
+        name: "strict-turns-warnings-into-errors",
+        compose: "services:\n  web:\n    image: nginx\n    restart: always\n",
+        args: &["--strict"],
+        expect: &[
+            "compose.yaml:4:14",
+            "services.web.restart",
+            "`restart` is ignored on ECS",
+        ],
+    },
+];
+
+#[test]
+fn rejections_say_where_why_and_what_to_do() {
+    assert!(CASES.len() >= 30);
+    let mut failures = Vec::new();
+    for case in CASES {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("compose.yaml"), case.compose).unwrap();
+        std::fs::write(dir.path().join("s.txt"), "x").unwrap();
+        std::fs::write(dir.path().join("site.conf"), "x").unwrap();
+        let mut cmd = Command::new(docker_ecs());
+        clean_env(&mut cmd, dir.path());
+        let out = cmd
+            .current_dir(dir.path())
+            .arg("convert")
+            .args(case.args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let mut problems = Vec::new();
+        if out.status.code() != Some(1) {
+            problems.push(format!("exit {:?}", out.status.code()));
+        }
+        if stderr.contains("panicked") {
+            problems.push("panicked".into());
+        }
+        if !out.stdout.is_empty() {
+            problems.push("printed a template".into());
+        }
+        if !stderr.contains("help:") {
+            problems.push("no help".into());
+        }
+        for want in case.expect {
+            if !stderr.contains(want) {
+                problems.push(format!("missing {want:?}"));
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "--- {}: {}\n{stderr}",
+                case.name,
+                problems.join("; ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,914 @@
+//! Conversion tests: one fixture per feature under `tests/fixtures/`, each
+//! with a snapshot of its template, plus the original implementation's test
+//! scenarios re-expressed as assertions on the template.
+
+use compose::{Environment, LoadOptions};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+fn fixture_dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn load(name: &str) -> compose::Loaded {
+    let opts = LoadOptions {
+        cwd: fixture_dir(name),
+        environment: Environment::new(),
+        ..Default::default()
+    };
+    compose::load(&opts).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn convert(name: &str) -> (ecs::Conversion, Value) {
+    let loaded = load(name);
+    let conversion = ecs::convert(&loaded.project, &loaded.positions, &ecs::Options::default())
+        .unwrap_or_else(|errors| {
+            let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            panic!("{name}: {}", text.join("\n"))
+        });
+    let value = conversion.value();
+    (conversion, value)
+}
+
+fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
+    t["Resources"]
+        .get(id)
+        .unwrap_or_else(|| panic!("no resource {id}; have {:?}", ids(t)))
+}
+
+fn props<'a>(t: &'a Value, id: &str) -> &'a Value {
+    &resource(t, id)["Properties"]
+}
+
+fn ids(t: &Value) -> Vec<String> {
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+fn containers(t: &Value, task: &str) -> Vec<Value> {
+    props(t, task)["ContainerDefinitions"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn main_container(t: &Value, task: &str, name: &str) -> Value {
+    containers(t, task)
+        .into_iter()
+        .find(|c| c["Name"] == name)
+        .unwrap_or_else(|| panic!("no container {name}"))
+}
+
+const FIXTURES: &[&str] = &[
+    "simple",
+    "logging",
+    "env-file",
+    "rolling-update",
+    "rolling-update-extension",
+    "pull-credentials",
+    "networks",
+    "alb",
+    "no-load-balancer",
+    "replicas",
+    "task-size",
+    "nlb",
+    "external-network",
+    "external-volume",
+    "create-volume",
+    "access-point",
+    "service-mapping",
+    "external-cluster",
+    "vpc-arn",
+    "gpu",
+    "autoscaling",
+    "secrets",
+    "healthcheck",
+    "ulimits",
+    "tcp-udp",
+    "https",
+    "overlay",
+    "depends-on",
+    "arm64",
+    "anonymous-volume",
+    "deploy-labels",
+    "existing-load-balancer",
+];
+
+#[test]
+fn every_fixture_is_listed() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(fixture_dir(""))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("compose.yaml").is_file())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = FIXTURES.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed);
+}
+
+#[test]
+fn snapshots() {
+    for name in FIXTURES {
+        let (conversion, _) = convert(name);
+        let yaml = conversion.render(ecs::Format::Yaml).unwrap();
+        insta::assert_snapshot!(*name, yaml);
+    }
+}
+
+#[test]
+fn output_is_byte_identical_across_runs_and_formats_agree() {
+    for name in FIXTURES {
+        let (a, _) = convert(name);
+        let (b, _) = convert(name);
+        assert_eq!(
+            a.render(ecs::Format::Yaml),
+            b.render(ecs::Format::Yaml),
+            "{name}"
+        );
+        assert_eq!(
+            a.render(ecs::Format::Json),
+            b.render(ecs::Format::Json),
+            "{name}"
+        );
+        // The YAML and JSON renderings carry the same data.
+        let yaml = a.render(ecs::Format::Yaml).unwrap();
+        let from_yaml = compose::yaml::parse_str(&yaml).unwrap().unwrap().to_json();
+        let from_json: Value = serde_json::from_str(&a.render(ecs::Format::Json).unwrap()).unwrap();
+        assert_eq!(from_yaml, from_json, "{name}");
+    }
+}
+
+// ---------------------------------------------------------------- the original's scenarios
+
+#[test]
+fn simple_convert_has_the_original_resources() {
+    let (_, t) = convert("simple");
+    for id in [
+        "CloudMap",
+        "Cluster",
+        "DefaultNetwork",
+        "DefaultNetworkIngress",
+        "LoadBalancer",
+        "LogGroup",
+        "SimpleService",
+        "SimpleServiceDiscoveryEntry",
+        "SimpleTCP80Listener",
+        "SimpleTCP80TargetGroup",
+        "SimpleTaskDefinition",
+        "SimpleTaskExecutionRole",
+        "SimpleTCP80Ingress",
+    ] {
+        resource(&t, id);
+    }
+    assert!(t["Resources"].get("SimpleTaskRole").is_none());
+    assert_eq!(props(&t, "LoadBalancer")["Type"], "application");
+    assert_eq!(props(&t, "SimpleTCP80Listener")["Protocol"], "HTTP");
+    assert_eq!(props(&t, "SimpleTaskDefinition")["Cpu"], "256");
+    assert_eq!(props(&t, "SimpleTaskDefinition")["Memory"], "512");
+    assert_eq!(props(&t, "SimpleTaskDefinition")["Family"], "simple-simple");
+    let service = resource(&t, "SimpleService");
+    assert_eq!(service["DependsOn"], json!(["SimpleTCP80Listener"]));
+    assert_eq!(service["Properties"]["DesiredCount"], 1);
+    assert_eq!(service["Properties"]["LaunchType"], "FARGATE");
+    // Fixed upstream gaps: circuit breaker with rollback, grace period.
+    assert_eq!(
+        service["Properties"]["DeploymentConfiguration"]["DeploymentCircuitBreaker"],
+        json!({"Enable": true, "Rollback": true})
+    );
+    assert_eq!(service["Properties"]["HealthCheckGracePeriodSeconds"], 60);
+}
+
+#[test]
+fn published_ports_are_only_open_to_the_load_balancer() {
+    let (_, t) = convert("simple");
+    let ingress = props(&t, "SimpleTCP80Ingress");
+    assert!(
+        ingress.get("CidrIp").is_none(),
+        "task ingress must not be 0.0.0.0/0"
+    );
+    assert_eq!(
+        ingress["SourceSecurityGroupId"],
+        json!({"Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"]})
+    );
+    assert_eq!(ingress["GroupId"], json!({"Ref": "DefaultNetwork"}));
+}
+
+#[test]
+fn logging_options_and_retention() {
+    let (_, t) = convert("logging");
+    let c = main_container(&t, "FooTaskDefinition", "foo");
+    let opts = &c["LogConfiguration"]["Options"];
+    assert_eq!(opts["awslogs-datetime-format"], "%Y-%m-%d");
+    assert_eq!(opts["awslogs-group"], json!({"Ref": "LogGroup"}));
+    assert_eq!(props(&t, "LogGroup")["RetentionInDays"], 14);
+    assert_eq!(
+        props(&t, "LogGroup")["LogGroupName"],
+        "/docker-compose/logging"
+    );
+}
+
+#[test]
+fn env_file_and_environment() {
+    let (_, t) = convert("env-file");
+    let c = main_container(&t, "FooTaskDefinition", "foo");
+    assert_eq!(
+        c["Environment"],
+        json!([
+            {"Name": "FOO", "Value": "ZOT"},
+            {"Name": "FROM_FILE", "Value": "yes"},
+            {"Name": "ONLY_HERE", "Value": "1"},
+        ])
+    );
+}
+
+#[test]
+fn rolling_update_limits() {
+    let (_, t) = convert("rolling-update");
+    let dc = &props(&t, "FooService")["DeploymentConfiguration"];
+    assert_eq!(dc["MaximumPercent"], 150);
+    assert_eq!(dc["MinimumHealthyPercent"], 50);
+    let (_, t) = convert("rolling-update-extension");
+    let dc = &props(&t, "FooService")["DeploymentConfiguration"];
+    assert_eq!(dc["MaximumPercent"], 125);
+    assert_eq!(dc["MinimumHealthyPercent"], 25);
+}
+
+#[test]
+fn pull_credentials_policy() {
+    let (_, t) = convert("pull-credentials");
+    let role = props(&t, "FooTaskExecutionRole");
+    assert_eq!(
+        role["ManagedPolicyArns"],
+        json!([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}])
+    );
+    let statement = &role["Policies"][0]["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        statement["Action"],
+        json!(["secretsmanager:GetSecretValue"])
+    );
+    assert_eq!(
+        statement["Resource"],
+        json!(["arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbCdEf"])
+    );
+    assert!(statement.get("Condition").is_none() && statement.get("Principal").is_none());
+    let c = main_container(&t, "FooTaskDefinition", "foo");
+    assert_eq!(
+        c["RepositoryCredentials"]["CredentialsParameter"],
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbCdEf"
+    );
+}
+
+#[test]
+fn networks_become_security_groups() {
+    let (_, t) = convert("networks");
+    resource(&t, "FronttierNetwork");
+    resource(&t, "BacktierNetwork");
+    assert_eq!(
+        props(&t, "FronttierNetworkIngress")["SourceSecurityGroupId"],
+        json!({"Ref": "FronttierNetwork"})
+    );
+    let tags = &props(&t, "FronttierNetwork")["Tags"];
+    assert!(
+        tags.as_array()
+            .unwrap()
+            .contains(&json!({"Key": "com.docker.compose.network", "Value": "public"}))
+    );
+    let sgs =
+        &props(&t, "FrontService")["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"];
+    assert_eq!(
+        sgs,
+        &json!([{"Ref": "BacktierNetwork"}, {"Ref": "FronttierNetwork"}])
+    );
+}
+
+#[test]
+fn load_balancer_types() {
+    let (_, t) = convert("alb");
+    assert_eq!(props(&t, "LoadBalancer")["Type"], "application");
+    assert!(
+        !props(&t, "LoadBalancer")["SecurityGroups"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(props(&t, "LoadBalancer").get("Name").is_none());
+    let (_, t) = convert("nlb");
+    assert_eq!(props(&t, "LoadBalancer")["Type"], "network");
+    assert_eq!(props(&t, "TestTCP88Listener")["Protocol"], "TCP");
+    let (_, t) = convert("no-load-balancer");
+    assert!(ids(&t).iter().all(|id| !id.ends_with("Listener")
+        && !id.ends_with("TargetGroup")
+        && id != "LoadBalancer"));
+    assert!(t["Outputs"].get("LoadBalancerDNS").is_none());
+}
+
+#[test]
+fn replicas_set_the_desired_count() {
+    let (_, t) = convert("replicas");
+    assert_eq!(props(&t, "TestService")["DesiredCount"], 10);
+}
+
+#[test]
+fn task_sizes_use_1024_units_per_vcpu() {
+    let (_, t) = convert("task-size");
+    let size = |id: &str| {
+        let p = props(&t, id);
+        (
+            p["Cpu"].as_str().unwrap().to_string(),
+            p["Memory"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(size("NoneTaskDefinition"), ("256".into(), "512".into()));
+    assert_eq!(size("HalfTaskDefinition"), ("512".into(), "2048".into()));
+    assert_eq!(size("FourTaskDefinition"), ("4096".into(), "8192".into()));
+    assert_eq!(size("OnecpuTaskDefinition"), ("1024".into(), "2048".into()));
+    assert_eq!(
+        size("MemoryonlyTaskDefinition"),
+        ("1024".into(), "6144".into())
+    );
+}
+
+#[test]
+fn external_network_is_used_and_never_modified() {
+    let (_, t) = convert("external-network");
+    assert!(t["Resources"].get("DefaultNetwork").is_none());
+    assert!(t["Resources"].get("DefaultNetworkIngress").is_none());
+    let sgs =
+        &props(&t, "TestService")["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"];
+    assert_eq!(sgs[0], "sg-0123456789abcdef0");
+    // Ingress from the load balancer goes to a group of the service's own.
+    assert_eq!(sgs[1], json!({"Ref": "TestServiceSecurityGroup"}));
+    assert_eq!(
+        props(&t, "TestTCP80Ingress")["GroupId"],
+        json!({"Ref": "TestServiceSecurityGroup"})
+    );
+}
+
+#[test]
+fn external_volume_uses_the_file_system_id() {
+    let (_, t) = convert("external-volume");
+    assert!(t["Resources"].get("DbdataFilesystem").is_none());
+    assert_eq!(
+        props(&t, "DbdataAccessPoint")["FileSystemId"],
+        "fs-0123456789abcdef0"
+    );
+    // An existing file system already has its mount targets.
+    assert!(ids(&t).iter().all(|id| !id.contains("MountTarget")));
+}
+
+#[test]
+fn created_volume_is_encrypted_retained_and_reusable() {
+    let (conversion, t) = convert("create-volume");
+    let fs = resource(&t, "DbdataFilesystem");
+    assert_eq!(fs["DeletionPolicy"], "Retain");
+    assert_eq!(fs["Condition"], "CreateDbdataFilesystem");
+    let p = &fs["Properties"];
+    assert_eq!(p["Encrypted"], true);
+    assert_eq!(p["BackupPolicy"]["Status"], "ENABLED");
+    assert_eq!(
+        p["LifecyclePolicies"],
+        json!([{"TransitionToIA": "AFTER_30_DAYS"}])
+    );
+    assert_eq!(p["PerformanceMode"], "maxIO");
+    assert_eq!(p["ThroughputMode"], "provisioned");
+    assert_eq!(p["ProvisionedThroughputInMibps"], 1024.0);
+    let mt = props(&t, "DbdataNFSMountTargetOnSubnet1");
+    assert_eq!(
+        mt["FileSystemId"],
+        json!({"Fn::If": ["CreateDbdataFilesystem", {"Ref": "DbdataFilesystem"}, {"Ref": "DbdataFilesystemId"}]})
+    );
+    resource(&t, "DbdataNFSMountTargetOnSubnet2");
+    assert_eq!(
+        conversion.filesystem_parameters,
+        vec![ecs::convert::FilesystemParameter {
+            parameter: "DbdataFilesystemId".into(),
+            volume: "db-data".into()
+        }]
+    );
+    let volume = &props(&t, "TestTaskDefinition")["Volumes"][0];
+    assert_eq!(
+        volume["EFSVolumeConfiguration"]["TransitEncryption"],
+        "ENABLED"
+    );
+    assert_eq!(
+        volume["EFSVolumeConfiguration"]["AuthorizationConfig"]["IAM"],
+        "ENABLED"
+    );
+}
+
+#[test]
+fn access_point_posix_user_and_read_only_mount() {
+    let (_, t) = convert("access-point");
+    let ap = props(&t, "DbdataAccessPoint");
+    assert_eq!(ap["PosixUser"], json!({"Uid": "1002", "Gid": "1002"}));
+    assert_eq!(
+        ap["RootDirectory"],
+        json!({"Path": "/data", "CreationInfo": {"OwnerUid": "1002", "OwnerGid": "1002", "Permissions": "750"}})
+    );
+    let policy = &props(&t, "TestTaskRole")["Policies"][0];
+    assert_eq!(policy["PolicyName"], "TestDbdataVolumeMountPolicy");
+    // Read-only mounts get no write permission.
+    assert_eq!(
+        policy["PolicyDocument"]["Statement"][0]["Action"],
+        json!(["elasticfilesystem:ClientMount"])
+    );
+}
+
+#[test]
+fn service_mapping() {
+    let (_, t) = convert("service-mapping");
+    let c = main_container(&t, "TestTaskDefinition", "test");
+    assert_eq!(c["Image"], "docker_image:latest");
+    assert_eq!(c["Command"], json!(["command", "--flag"]));
+    assert_eq!(c["EntryPoint"], json!(["entrypoint", "--flag"]));
+    // Sorted, and a variable without a value is not passed (as in Compose).
+    assert_eq!(
+        c["Environment"],
+        json!([{"Name": "AAA", "Value": "first"}, {"Name": "FOO", "Value": "BAR"}])
+    );
+    assert_eq!(
+        c["LinuxParameters"]["Capabilities"],
+        json!({"Add": ["SYS_PTRACE"], "Drop": ["SYSLOG"]})
+    );
+    assert_eq!(c["LinuxParameters"]["InitProcessEnabled"], true);
+    assert_eq!(c["User"], "user");
+    assert_eq!(c["WorkingDirectory"], "working_dir");
+    assert_eq!(c["DockerLabels"], json!({"com.example.team": "web"}));
+    assert_eq!(c["ReadonlyRootFilesystem"], true);
+    assert_eq!(c["PseudoTerminal"], true);
+    assert_eq!(c["Interactive"], true);
+    assert_eq!(c["StopTimeout"], 30);
+    assert_eq!(
+        c["SystemControls"],
+        json!([{"Namespace": "net.core.somaxconn", "Value": "1024"}])
+    );
+    assert_eq!(c["MemoryReservation"], 256);
+    assert_eq!(c["Essential"], true);
+}
+
+#[test]
+fn init_containers_are_not_essential_in_every_format() {
+    for name in ["simple", "secrets"] {
+        let (conversion, _) = convert(name);
+        for format in [ecs::Format::Json, ecs::Format::Yaml] {
+            let text = conversion.render(format).unwrap();
+            let v = compose::yaml::parse_str(&text).unwrap().unwrap().to_json();
+            for (_, r) in v["Resources"].as_object().unwrap() {
+                for c in r["Properties"]["ContainerDefinitions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    let init = c["Name"].as_str().unwrap().ends_with("_InitContainer");
+                    assert_eq!(c["Essential"], !init, "{name} {format:?} {}", c["Name"]);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn project_tags_carry_the_project_name() {
+    for name in FIXTURES {
+        let (_, t) = convert(name);
+        let project = load(name).project.name;
+        fn walk(v: &Value, project: &str) {
+            match v {
+                Value::Object(m) => {
+                    if m.get("Key") == Some(&json!("com.docker.compose.project")) {
+                        assert_eq!(m["Value"], project);
+                    }
+                    m.values().for_each(|x| walk(x, project));
+                }
+                Value::Array(a) => a.iter().for_each(|x| walk(x, project)),
+                _ => {}
+            }
+        }
+        walk(&t, &project);
+    }
+}
+
+#[test]
+fn existing_cluster_is_referenced() {
+    let (_, t) = convert("external-cluster");
+    assert!(t["Resources"].get("Cluster").is_none());
+    assert_eq!(
+        props(&t, "TestService")["Cluster"],
+        "arn:aws:ecs:us-east-1:123456789012:cluster/shared"
+    );
+    assert_eq!(t["Outputs"]["ClusterName"]["Value"], "shared");
+}
+
+#[test]
+fn vpc_arn_and_subnets_become_parameter_defaults() {
+    let (_, t) = convert("vpc-arn");
+    assert_eq!(t["Parameters"]["VpcId"]["Default"], "vpc-1234abcd");
+    assert_eq!(
+        t["Parameters"]["Subnet3"]["Default"],
+        "subnet-0c1b2c3d4e5f60718"
+    );
+    assert_eq!(
+        props(&t, "TestService")["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"],
+        json!([{"Ref": "Subnet1"}, {"Ref": "Subnet2"}, {"Ref": "Subnet3"}])
+    );
+    assert_eq!(
+        props(&t, "TestService")["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"],
+        "DISABLED"
+    );
+}
+
+#[test]
+fn gpu_services_run_on_their_own_capacity_provider() {
+    let (_, t) = convert("gpu");
+    let task = props(&t, "GenericTaskDefinition");
+    assert_eq!(task["RequiresCompatibilities"], json!(["EC2"]));
+    assert_eq!(task["Cpu"], "4096");
+    assert_eq!(task["Memory"], "792");
+    let c = main_container(&t, "GenericTaskDefinition", "generic");
+    assert_eq!(
+        c["ResourceRequirements"],
+        json!([{"Type": "GPU", "Value": "2"}])
+    );
+    let lt = |id: &str| props(&t, id)["LaunchTemplateData"].clone();
+    assert_eq!(lt("GenericLaunchTemplate")["InstanceType"], "g4dn.12xlarge");
+    assert_eq!(lt("DevicesLaunchTemplate")["InstanceType"], "g4dn.12xlarge");
+    assert_eq!(lt("ChosenLaunchTemplate")["InstanceType"], "g5.xlarge");
+    assert_eq!(
+        lt("ChosenLaunchTemplate")["ImageId"],
+        "ami-0123456789abcdef0"
+    );
+    assert_eq!(
+        lt("GenericLaunchTemplate")["ImageId"],
+        json!({"Ref": "GpuAmiId"})
+    );
+    assert_eq!(
+        lt("GenericLaunchTemplate")["MetadataOptions"]["HttpTokens"],
+        "required"
+    );
+    let service = props(&t, "GenericService");
+    assert!(service.get("LaunchType").is_none());
+    assert_eq!(
+        service["CapacityProviderStrategy"][0]["CapacityProvider"],
+        json!({"Ref": "GenericCapacityProvider"})
+    );
+    let providers = &props(&t, "ClusterCapacityProviders")["CapacityProviders"];
+    assert_eq!(providers.as_array().unwrap().len(), 5);
+    assert!(ids(&t).iter().all(|id| !id.contains("LaunchConfiguration")));
+}
+
+#[test]
+fn autoscaling_leaves_desired_count_alone() {
+    let (_, t) = convert("autoscaling");
+    assert_eq!(props(&t, "FooScalableTarget")["MaxCapacity"], 10);
+    assert_eq!(props(&t, "FooScalableTarget")["MinCapacity"], 1);
+    let policy = &props(&t, "FooScalingPolicy")["TargetTrackingScalingPolicyConfiguration"];
+    assert_eq!(policy["TargetValue"], 75.0);
+    assert_eq!(
+        policy["PredefinedMetricSpecification"]["PredefinedMetricType"],
+        "ECSServiceAverageCPUUtilization"
+    );
+    assert!(props(&t, "FooService").get("DesiredCount").is_none());
+    // Created after the service: the resource ID reads the service's name.
+    assert_eq!(
+        props(&t, "FooScalableTarget")["ResourceId"]["Fn::Join"][1][2],
+        json!({"Fn::GetAtt": ["FooService", "Name"]})
+    );
+}
+
+#[test]
+fn secrets_are_references_never_values() {
+    let (conversion, t) = convert("secrets");
+    let text = conversion.render(ecs::Format::Json).unwrap();
+    for value in ["not-in-the-template", "AKIA-NOT-IN-TEMPLATE", "nope"] {
+        assert!(
+            !text.contains(value),
+            "secret value {value} leaked into the template"
+        );
+    }
+    assert!(!text.contains("SecretString"));
+    assert_eq!(t["Parameters"]["DbpasswordSecretArn"]["Type"], "String");
+    assert_eq!(conversion.secret_parameters.len(), 2);
+    assert_eq!(conversion.secret_parameters[0].name, "secrets/api");
+    let init = containers(&t, "WebTaskDefinition")
+        .into_iter()
+        .find(|c| c["Name"] == "Web_Secrets_InitContainer")
+        .unwrap();
+    assert_eq!(init["Essential"], false);
+    assert!(
+        init["Image"]
+            .as_str()
+            .unwrap()
+            .starts_with("public.ecr.aws/")
+    );
+    let names: Vec<&str> = init["Secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["SECRET_0", "SECRET_1_0", "SECRET_1_1", "SECRET_2"]);
+    // JSON keys are extracted by ECS itself.
+    assert_eq!(
+        init["Secrets"][1]["ValueFrom"],
+        json!({"Fn::Join": ["", [{"Ref": "ApiSecretArn"}, ":key_id::"]]})
+    );
+    let script = init["Command"][2].as_str().unwrap();
+    assert!(script.contains("> '/run/secrets/api-keys/key_id'"));
+    assert!(script.contains("chmod 400 '/run/secrets/api-keys/secret'"));
+    assert!(script.contains("chown 1000:1000"));
+    let main = main_container(&t, "WebTaskDefinition", "web");
+    assert_eq!(
+        main["MountPoints"][0],
+        json!({"ContainerPath": "/run/secrets", "SourceVolume": "secrets", "ReadOnly": true})
+    );
+    let policy =
+        &props(&t, "WebTaskExecutionRole")["Policies"][0]["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        policy["Resource"],
+        json!([{"Ref": "DbpasswordSecretArn"}, {"Ref": "ApiSecretArn"}, "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbCdEf"])
+    );
+}
+
+#[test]
+fn healthcheck_and_grace_period() {
+    let (_, t) = convert("healthcheck");
+    let c = main_container(&t, "CheckedTaskDefinition", "checked");
+    assert_eq!(
+        c["HealthCheck"],
+        json!({"Command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], "Interval": 30, "Timeout": 5, "Retries": 3, "StartPeriod": 90})
+    );
+    assert_eq!(
+        props(&t, "CheckedService")["HealthCheckGracePeriodSeconds"],
+        90
+    );
+    let c = main_container(&t, "DisabledTaskDefinition", "disabled");
+    assert!(c.get("HealthCheck").is_none());
+}
+
+#[test]
+fn single_value_ulimit_sets_both_limits() {
+    let (_, t) = convert("ulimits");
+    let c = main_container(&t, "TestTaskDefinition", "test");
+    assert_eq!(
+        c["Ulimits"],
+        json!([{"Name": "nofile", "SoftLimit": 10000, "HardLimit": 10000}])
+    );
+}
+
+#[test]
+fn tcp_and_udp_on_one_port() {
+    let (_, t) = convert("tcp-udp");
+    assert_eq!(props(&t, "LoadBalancer")["Type"], "network");
+    assert_eq!(props(&t, "DnsTCPUDP53Listener")["Protocol"], "TCP_UDP");
+    assert_eq!(props(&t, "DnsTCPUDP53TargetGroup")["Protocol"], "TCP_UDP");
+    resource(&t, "DnsTCPUDP53Ingress");
+    resource(&t, "DnsTCPUDP53IngressUDP");
+    let c = main_container(&t, "DnsTaskDefinition", "dns");
+    assert_eq!(
+        c["PortMappings"],
+        json!([
+            {"ContainerPort": 53, "HostPort": 53, "Protocol": "tcp"},
+            {"ContainerPort": 53, "HostPort": 53, "Protocol": "udp"},
+            {"ContainerPort": 9153, "HostPort": 9153, "Protocol": "tcp"},
+        ])
+    );
+    // A UDP-only service's target group is still checked over TCP (with a warning).
+    assert_eq!(
+        props(&t, "NtpUDP123TargetGroup")["HealthCheckProtocol"],
+        "TCP"
+    );
+}
+
+#[test]
+fn https_listener_with_certificate() {
+    let (_, t) = convert("https");
+    assert_eq!(props(&t, "LoadBalancer")["Type"], "application");
+    let l = props(&t, "WebTCP443Listener");
+    assert_eq!(l["Protocol"], "HTTPS");
+    assert_eq!(
+        l["Certificates"][0]["CertificateArn"],
+        "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+    );
+    assert_eq!(l["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
+    assert_eq!(props(&t, "WebTCP80Listener")["Protocol"], "HTTP");
+}
+
+#[test]
+fn overlay_merges_deletes_and_adds() {
+    let (_, t) = convert("overlay");
+    assert_eq!(
+        props(&t, "WebTCP80TargetGroup")["HealthCheckPath"],
+        "/health"
+    );
+    assert_eq!(props(&t, "WebTCP80TargetGroup")["Protocol"], "HTTP");
+    assert!(props(&t, "LogGroup").get("RetentionInDays").is_none());
+    assert_eq!(t["Outputs"]["Extra"]["Value"], "hello");
+    assert!(t["Outputs"].get("ClusterName").is_some());
+}
+
+#[test]
+fn depends_on_orders_services() {
+    let (_, t) = convert("depends-on");
+    assert_eq!(
+        resource(&t, "WebService")["DependsOn"],
+        json!(["CacheService", "DbService"])
+    );
+}
+
+#[test]
+fn arm64_platform() {
+    let (_, t) = convert("arm64");
+    assert_eq!(
+        props(&t, "WebTaskDefinition")["RuntimePlatform"],
+        json!({"CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX"})
+    );
+}
+
+#[test]
+fn anonymous_volume_is_task_storage() {
+    let (_, t) = convert("anonymous-volume");
+    assert_eq!(
+        props(&t, "WebTaskDefinition")["Volumes"],
+        json!([{"Name": "anonymous0"}])
+    );
+    let c = main_container(&t, "WebTaskDefinition", "web");
+    assert_eq!(
+        c["MountPoints"],
+        json!([{"ContainerPath": "/var/cache/nginx", "SourceVolume": "anonymous0", "ReadOnly": false}])
+    );
+}
+
+#[test]
+fn deploy_labels_become_service_tags() {
+    let (_, t) = convert("deploy-labels");
+    let tags = props(&t, "WebService")["Tags"].as_array().unwrap().clone();
+    assert!(tags.contains(&json!({"Key": "team", "Value": "platform"})));
+}
+
+#[test]
+fn existing_load_balancer_gets_listeners() {
+    let (_, t) = convert("existing-load-balancer");
+    assert!(t["Resources"].get("LoadBalancer").is_none());
+    assert_eq!(
+        props(&t, "WebTCP80Listener")["LoadBalancerArn"],
+        json!({"Ref": "LoadBalancerArn"})
+    );
+    assert_eq!(
+        props(&t, "WebTCP80Ingress")["SourceSecurityGroupId"],
+        json!({"Ref": "LoadBalancerSecurityGroup"})
+    );
+    assert!(
+        t["Parameters"]["LoadBalancerArn"]["Default"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:elasticloadbalancing")
+    );
+}
+
+#[test]
+fn warnings_name_the_ignored_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    restart: always\n    hostname: web\n    privileged: false\n",
+    )
+    .unwrap();
+    let loaded = compose::load(&LoadOptions {
+        cwd: dir.path().to_path_buf(),
+        environment: Environment::new(),
+        ..Default::default()
+    })
+    .unwrap();
+    let c = ecs::convert(&loaded.project, &loaded.positions, &ecs::Options::default()).unwrap();
+    let paths: Vec<&str> = c.warnings.iter().filter_map(|w| w.key_path()).collect();
+    // In file order, each at its key.
+    assert_eq!(paths, ["services.web.restart", "services.web.hostname"]);
+    assert!(c.warnings[0].location().is_some_and(|l| l.line == 4));
+    // --strict turns them into errors.
+    let strict = ecs::convert(
+        &loaded.project,
+        &loaded.positions,
+        &ecs::Options { strict: true },
+    );
+    assert_eq!(strict.unwrap_err().len(), 2);
+}
+
+#[test]
+fn feature_table_covers_every_service_key() {
+    // Every key of the typed Service model is in the support table.
+    let sample: Value = serde_json::to_value(compose::model::Service::default()).unwrap();
+    let documented: Vec<&str> = ecs::support::SERVICE.iter().map(|(k, _)| *k).collect();
+    let mut keys: Vec<String> = sample.as_object().unwrap().keys().cloned().collect();
+    // Fields printed only when set are missing from a default service; list them all.
+    keys.extend(ALL_SERVICE_KEYS.iter().map(|s| s.to_string()));
+    for k in keys {
+        assert!(
+            documented.contains(&k.as_str()),
+            "service key `{k}` is not in the support table"
+        );
+    }
+}
+
+/// Every service key of the Compose Specification (from compose-spec.json).
+const ALL_SERVICE_KEYS: &[&str] = &[
+    "annotations",
+    "attach",
+    "build",
+    "blkio_config",
+    "cap_add",
+    "cap_drop",
+    "cgroup",
+    "cgroup_parent",
+    "command",
+    "configs",
+    "container_name",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_shares",
+    "cpu_quota",
+    "cpu_period",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpus",
+    "cpuset",
+    "credential_spec",
+    "depends_on",
+    "deploy",
+    "develop",
+    "device_cgroup_rules",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
+    "entrypoint",
+    "env_file",
+    "label_file",
+    "environment",
+    "expose",
+    "extends",
+    "external_links",
+    "extra_hosts",
+    "gpus",
+    "group_add",
+    "healthcheck",
+    "hostname",
+    "image",
+    "init",
+    "ipc",
+    "isolation",
+    "labels",
+    "links",
+    "logging",
+    "mac_address",
+    "mem_limit",
+    "mem_reservation",
+    "mem_swappiness",
+    "memswap_limit",
+    "network_mode",
+    "models",
+    "networks",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "platform",
+    "ports",
+    "post_start",
+    "pre_stop",
+    "privileged",
+    "profiles",
+    "pull_policy",
+    "pull_refresh_after",
+    "read_only",
+    "restart",
+    "runtime",
+    "scale",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "stop_grace_period",
+    "stop_signal",
+    "storage_opt",
+    "sysctls",
+    "tmpfs",
+    "tty",
+    "ulimits",
+    "use_api_socket",
+    "user",
+    "uts",
+    "userns_mode",
+    "volumes",
+    "volumes_from",
+    "working_dir",
+    "provider",
+];
