@@ -8,6 +8,7 @@
 pub mod canonical;
 pub mod checks;
 pub mod de;
+pub mod emit;
 pub mod env;
 pub mod error;
 pub mod interpolate;
@@ -22,6 +23,7 @@ pub mod resolve;
 pub mod syntax;
 pub mod units;
 pub mod yaml;
+mod yaml_fast;
 
 pub use env::Environment;
 pub use error::{Error, Result, SourceMap};

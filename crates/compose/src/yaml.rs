@@ -177,6 +177,20 @@ fn options() -> serde_saphyr::Options {
 /// Parse every YAML document of one file. Empty documents are skipped, so an
 /// empty file gives an empty list.
 pub fn parse_documents(text: &str, source: u32) -> Result<Vec<Node>, Error> {
+    match crate::yaml_fast::parse(text, source) {
+        Some(docs) => Ok(docs),
+        None => parse_documents_reference(text, source),
+    }
+}
+
+/// The fast path alone: `None` where it steps aside for serde-saphyr.
+pub fn fast_path(text: &str, source: u32) -> Option<Vec<Node>> {
+    crate::yaml_fast::parse(text, source)
+}
+
+/// [`parse_documents`] through serde-saphyr alone: the reader of record,
+/// which the fast path must agree with.
+pub fn parse_documents_reference(text: &str, source: u32) -> Result<Vec<Node>, Error> {
     CURRENT_SOURCE.with(|c| c.set(source));
     let parsed = serde_saphyr::from_multiple_with_options::<Option<Node>>(text, options());
     CURRENT_SOURCE.with(|c| c.set(u32::MAX));
