@@ -35,16 +35,44 @@ impl Conversion {
 
     /// Render the template, or say which CloudFormation limit it breaks.
     pub fn render(&self, format: Format) -> Result<String, Vec<String>> {
-        let value = self.value();
-        // The limit applies to what CloudFormation receives; JSON is the larger form.
-        let json = cfn::to_json(&value);
-        let broken = limits::check(&value, json.len());
-        if !broken.is_empty() {
-            return Err(broken);
+        // Without an overlay the typed template is written out directly:
+        // going through a `serde_json::Value` doubled the cost of rendering.
+        match &self.overlay {
+            None => {
+                let t = &self.template;
+                checked(t, |bytes| limits::Counts {
+                    resources: t.resources.len(),
+                    parameters: t.parameters.len(),
+                    outputs: t.outputs.len(),
+                    bytes,
+                })?;
+                Ok(render_as(t, format))
+            }
+            Some(_) => {
+                let v = self.value();
+                checked(&v, |bytes| limits::Counts::of_value(&v, bytes))?;
+                Ok(render_as(&v, format))
+            }
         }
-        Ok(match format {
-            Format::Json => json,
-            Format::Yaml => cfn::to_yaml(&value),
-        })
+    }
+}
+
+/// The size limit applies to what `up` sends: the compact JSON body.
+fn checked<T: serde::Serialize>(
+    template: &T,
+    counts: impl FnOnce(usize) -> limits::Counts,
+) -> Result<(), Vec<String>> {
+    let broken = limits::check(&counts(cfn::body_len(template)));
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(broken)
+    }
+}
+
+fn render_as<T: serde::Serialize>(template: &T, format: Format) -> String {
+    match format {
+        Format::Json => cfn::to_json(template),
+        Format::Yaml => cfn::to_yaml(template),
     }
 }

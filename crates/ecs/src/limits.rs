@@ -7,31 +7,52 @@ pub const MAX_PARAMETERS: usize = 200;
 pub const MAX_OUTPUTS: usize = 200;
 pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
 
-/// Every limit the rendered template breaks, as a sentence.
-pub fn check(template: &serde_json::Value, rendered_bytes: usize) -> Vec<String> {
-    let count = |section: &str| {
-        template
-            .get(section)
-            .and_then(|v| v.as_object())
-            .map_or(0, |m| m.len())
-    };
+/// What the limits count in a template.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    pub resources: usize,
+    pub parameters: usize,
+    pub outputs: usize,
+    /// The size of the body `up` sends.
+    pub bytes: usize,
+}
+
+impl Counts {
+    /// Count the sections of a template in its JSON form.
+    pub fn of_value(template: &serde_json::Value, bytes: usize) -> Self {
+        let count = |section: &str| {
+            template
+                .get(section)
+                .and_then(|v| v.as_object())
+                .map_or(0, |m| m.len())
+        };
+        Counts {
+            resources: count("Resources"),
+            parameters: count("Parameters"),
+            outputs: count("Outputs"),
+            bytes,
+        }
+    }
+}
+
+/// Every limit the template breaks, as a sentence.
+pub fn check(counts: &Counts) -> Vec<String> {
     let mut broken = Vec::new();
-    for (section, limit) in [
-        ("Resources", MAX_RESOURCES),
-        ("Parameters", MAX_PARAMETERS),
-        ("Outputs", MAX_OUTPUTS),
+    for (n, section, limit) in [
+        (counts.resources, "resources", MAX_RESOURCES),
+        (counts.parameters, "parameters", MAX_PARAMETERS),
+        (counts.outputs, "outputs", MAX_OUTPUTS),
     ] {
-        let n = count(section);
         if n > limit {
             broken.push(format!(
-                "the template has {n} {}, over CloudFormation's limit of {limit} per stack",
-                section.to_lowercase()
+                "the template has {n} {section}, over CloudFormation's limit of {limit} per stack"
             ));
         }
     }
-    if rendered_bytes > MAX_TEMPLATE_BYTES {
+    if counts.bytes > MAX_TEMPLATE_BYTES {
         broken.push(format!(
-            "the template is {rendered_bytes} bytes, over CloudFormation's limit of {MAX_TEMPLATE_BYTES} bytes"
+            "the template is {} bytes, over CloudFormation's limit of {MAX_TEMPLATE_BYTES} bytes",
+            counts.bytes
         ));
     }
     broken

@@ -143,6 +143,14 @@ fn output_is_byte_identical_across_runs_and_formats_agree() {
         let from_yaml = compose::yaml::parse_str(&yaml).unwrap().unwrap().to_json();
         let from_json: Value = serde_json::from_str(&a.render(ecs::Format::Json).unwrap()).unwrap();
         assert_eq!(from_yaml, from_json, "{name}");
+        // Writing the typed template directly gives what the JSON value gives.
+        let value = a.value();
+        assert_eq!(yaml, ecs::cfn::to_yaml(&value), "{name}");
+        assert_eq!(
+            a.render(ecs::Format::Json).unwrap(),
+            ecs::cfn::to_json(&value),
+            "{name}"
+        );
     }
 }
 

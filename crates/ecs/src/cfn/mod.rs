@@ -231,59 +231,158 @@ impl Template {
 
     /// The template as a JSON value (with every key in its final order).
     pub fn to_value(&self) -> serde_json::Value {
-        let mut root = serde_json::Map::new();
-        root.insert("AWSTemplateFormatVersion".into(), "2010-09-09".into());
-        root.insert("Description".into(), self.description.clone().into());
-        if !self.metadata.is_empty() {
-            root.insert(
-                "Metadata".into(),
-                serde_json::to_value(&self.metadata).unwrap(),
-            );
-        }
-        if !self.parameters.is_empty() {
-            root.insert(
-                "Parameters".into(),
-                serde_json::to_value(&self.parameters).unwrap(),
-            );
-        }
-        if !self.conditions.is_empty() {
-            root.insert(
-                "Conditions".into(),
-                serde_json::to_value(&self.conditions).unwrap(),
-            );
-        }
-        let mut ids: Vec<&String> = self.resources.keys().collect();
-        ids.sort();
-        let resources: serde_json::Map<String, serde_json::Value> = ids
-            .into_iter()
-            .map(|id| {
-                (
-                    id.clone(),
-                    serde_json::to_value(&self.resources[id]).unwrap(),
-                )
-            })
-            .collect();
-        root.insert("Resources".into(), resources.into());
-        if !self.outputs.is_empty() {
-            root.insert(
-                "Outputs".into(),
-                serde_json::to_value(&self.outputs).unwrap(),
-            );
-        }
-        serde_json::Value::Object(root)
+        serde_json::to_value(self).expect("templates serialize")
     }
 }
 
-/// Render a template value as pretty JSON with a trailing newline.
-pub fn to_json(value: &serde_json::Value) -> String {
+impl Serialize for Template {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let ids = self.sorted_ids();
+        TemplatePart {
+            template: self,
+            resources: &ids,
+            outputs: true,
+        }
+        .serialize(s)
+    }
+}
+
+impl Template {
+    /// Logical IDs in output order, whatever order conversion added them in.
+    pub fn sorted_ids(&self) -> Vec<&String> {
+        let mut ids: Vec<&String> = self.resources.keys().collect();
+        ids.sort();
+        ids
+    }
+
+    /// The YAML text, written on two threads: the template up to part of
+    /// its resources here, the rest of them and the outputs on a second
+    /// thread, which first runs `beside` (the size check) so both finish
+    /// together. Same bytes as [`to_yaml`].
+    pub fn to_yaml_split<R: Send>(&self, beside: impl FnOnce() -> R + Send) -> (String, R) {
+        let ids = self.sorted_ids();
+        // The second thread also runs `beside`, worth about a third of the text.
+        let cut = ids.len() * 2 / 3;
+        if cut == 0 {
+            return (to_yaml(self), beside());
+        }
+        let (head, tail) = ids.split_at(cut);
+        std::thread::scope(|s| {
+            let rest = s.spawn(|| {
+                let r = beside();
+                let mut text = compose::emit::to_string_nested(
+                    &Resources {
+                        ids: tail,
+                        all: &self.resources,
+                    },
+                    2,
+                );
+                if !self.outputs.is_empty() {
+                    text.push_str(&to_yaml(&OutputsPart(&self.outputs)));
+                }
+                (text, r)
+            });
+            let mut text = to_yaml(&TemplatePart {
+                template: self,
+                resources: head,
+                outputs: false,
+            });
+            let (rest, r) = rest.join().expect("writing a template cannot panic");
+            text.push_str(&rest);
+            (text, r)
+        })
+    }
+}
+
+/// The template with some of its resources, with or without its outputs.
+struct TemplatePart<'a> {
+    template: &'a Template,
+    resources: &'a [&'a String],
+    outputs: bool,
+}
+
+impl Serialize for TemplatePart<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let t = self.template;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("AWSTemplateFormatVersion", "2010-09-09")?;
+        m.serialize_entry("Description", &t.description)?;
+        if !t.metadata.is_empty() {
+            m.serialize_entry("Metadata", &t.metadata)?;
+        }
+        if !t.parameters.is_empty() {
+            m.serialize_entry("Parameters", &t.parameters)?;
+        }
+        if !t.conditions.is_empty() {
+            m.serialize_entry("Conditions", &t.conditions)?;
+        }
+        m.serialize_entry(
+            "Resources",
+            &Resources {
+                ids: self.resources,
+                all: &t.resources,
+            },
+        )?;
+        if self.outputs && !t.outputs.is_empty() {
+            m.serialize_entry("Outputs", &t.outputs)?;
+        }
+        m.end()
+    }
+}
+/// Some resources, in the order given.
+struct Resources<'a> {
+    ids: &'a [&'a String],
+    all: &'a IndexMap<String, Resource>,
+}
+
+impl Serialize for Resources<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.ids.iter().map(|id| (*id, &self.all[id.as_str()])))
+    }
+}
+
+/// The outputs section alone, as a top-level mapping.
+struct OutputsPart<'a>(&'a IndexMap<String, Output>);
+
+impl Serialize for OutputsPart<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("Outputs", self.0)?;
+        m.end()
+    }
+}
+
+/// The template body `up` sends to CloudFormation: compact JSON, the
+/// smallest form, so fewer templates need the S3 detour.
+pub fn to_body(value: &serde_json::Value) -> String {
+    serde_json::to_string(value).expect("templates serialize")
+}
+
+/// The size of [`to_body`] without building it.
+pub fn body_len<T: Serialize + ?Sized>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).expect("templates serialize");
+    count.0
+}
+
+/// Render a template as pretty JSON with a trailing newline.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
     let mut s = serde_json::to_string_pretty(value).expect("templates serialize");
     s.push('\n');
     s
 }
 
-/// Render a template value as YAML (long-form intrinsics, no custom tags).
-pub fn to_yaml(value: &serde_json::Value) -> String {
-    let mut out = String::new();
-    compose::output::emit_yaml(value, 0, &mut out);
-    out
+/// Render a template as YAML (long-form intrinsics, no custom tags).
+pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> String {
+    compose::emit::to_string(value)
 }

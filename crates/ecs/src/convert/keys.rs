@@ -2,9 +2,26 @@
 //! keys give a warning that names them, rejected keys an error. Keys that are
 //! mapped only in part are checked where they are converted.
 
-use super::Ctx;
 use crate::support::{self, Support};
 use compose::node::{KeyPath, Node, Value};
+use compose::{Error, Positions, Project};
+
+/// What the key check found. It reads only the project, so conversion runs
+/// it on a second thread.
+pub(crate) struct Findings<'a> {
+    pos: &'a Positions,
+    pub warnings: Vec<Error>,
+    pub errors: Vec<Error>,
+}
+
+impl Findings<'_> {
+    fn warn(&mut self, path: &KeyPath, message: impl Into<String>, help: impl Into<String>) {
+        self.warnings.push(self.pos.error(path, message, help));
+    }
+    fn error(&mut self, path: &KeyPath, message: impl Into<String>, help: impl Into<String>) {
+        self.errors.push(self.pos.error(path, message, help));
+    }
+}
 
 /// A value that asks for nothing (`false`, empty) needs no warning.
 fn asks_for_something(n: &Node) -> bool {
@@ -18,7 +35,7 @@ fn asks_for_something(n: &Node) -> bool {
     }
 }
 
-fn walk(ctx: &mut Ctx, node: &Node, path: &KeyPath, table: &[(&str, Support)]) {
+fn walk(ctx: &mut Findings, node: &Node, path: &KeyPath, table: &[(&str, Support)]) {
     let Some(map) = node.as_map() else { return };
     for (key, value) in map {
         if key.name.starts_with("x-") {
@@ -47,16 +64,21 @@ fn walk(ctx: &mut Ctx, node: &Node, path: &KeyPath, table: &[(&str, Support)]) {
     }
 }
 
-pub fn check(ctx: &mut Ctx) {
-    let pos = ctx.pos;
-    let mut services: Vec<&String> = ctx.project.services.keys().collect();
+pub(crate) fn check<'a>(project: &Project, pos: &'a Positions) -> Findings<'a> {
+    let mut findings = Findings {
+        pos,
+        warnings: Vec::new(),
+        errors: Vec::new(),
+    };
+    let ctx = &mut findings;
+    let mut services: Vec<&String> = project.services.keys().collect();
     services.sort();
     for name in services {
         let path = KeyPath::root().key("services").key(name);
         let Some(node) = pos.node(&path) else {
             continue;
         };
-        let service = &ctx.project.services[name.as_str()];
+        let service = &project.services[name.as_str()];
         // `build` next to `image` is only ignored; without an image there is nothing to run.
         if service.image.is_empty() {
             ctx.error(
@@ -91,9 +113,9 @@ pub fn check(ctx: &mut Ctx) {
         ("secrets", support::SECRET),
     ] {
         let used: Vec<String> = match section {
-            "networks" => ctx.project.networks.keys().cloned().collect(),
-            "volumes" => ctx.project.volumes.keys().cloned().collect(),
-            _ => ctx.project.secrets.keys().cloned().collect(),
+            "networks" => project.networks.keys().cloned().collect(),
+            "volumes" => project.volumes.keys().cloned().collect(),
+            _ => project.secrets.keys().cloned().collect(),
         };
         for key in used {
             let path = KeyPath::root().key(section).key(&key);
@@ -102,4 +124,5 @@ pub fn check(ctx: &mut Ctx) {
             }
         }
     }
+    findings
 }

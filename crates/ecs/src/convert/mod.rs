@@ -188,18 +188,28 @@ pub fn convert(
     };
     parameters(&mut ctx, vpc.as_deref(), subnets.as_deref(), subnet_count);
 
-    keys::check(&mut ctx);
-    cluster::cluster(&mut ctx, &ext);
-    network::networks(&mut ctx);
-    cluster::log_group(&mut ctx, &ext);
-    cluster::cloud_map(&mut ctx);
-    let lb = ports::plan(&mut ctx, &ext);
-    storage::volumes(&mut ctx);
-    let secrets = storage::secrets(&mut ctx);
-    let plans = service::services(&mut ctx, &lb, &secrets);
-    ports::emit(&mut ctx, &lb, &plans);
-    cluster::gpu_capacity(&mut ctx, &plans);
-    outputs(&mut ctx, &lb);
+    // The key check only reads the project: it runs beside the conversion,
+    // and its findings go where a sequential run would have put them.
+    let (warnings_before, errors_before) = (ctx.warnings.len(), ctx.errors.len());
+    let findings = std::thread::scope(|s| {
+        let keys = s.spawn(|| keys::check(project, pos));
+        cluster::cluster(&mut ctx, &ext);
+        network::networks(&mut ctx);
+        cluster::log_group(&mut ctx, &ext);
+        cluster::cloud_map(&mut ctx);
+        let lb = ports::plan(&mut ctx, &ext);
+        storage::volumes(&mut ctx);
+        let secrets = storage::secrets(&mut ctx);
+        let plans = service::services(&mut ctx, &lb, &secrets);
+        ports::emit(&mut ctx, &lb, &plans);
+        cluster::gpu_capacity(&mut ctx, &plans);
+        outputs(&mut ctx, &lb);
+        keys.join().expect("the key check cannot panic")
+    });
+    ctx.warnings
+        .splice(warnings_before..warnings_before, findings.warnings);
+    ctx.errors
+        .splice(errors_before..errors_before, findings.errors);
 
     // Report in file order.
     let position = |e: &Error| {
