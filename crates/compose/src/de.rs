@@ -9,6 +9,38 @@ use crate::error::Error;
 use crate::node::{KeyPath, Node, Span, Value};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
+use std::rc::Rc;
+
+/// Where a node sits, shared between parent and children and turned into a
+/// [`KeyPath`] only when an error needs one: copying a whole path for every
+/// node visited was a fifth of the loader's time.
+#[derive(Clone)]
+pub struct Trail<'a>(Rc<Step<'a>>);
+
+enum Step<'a> {
+    Base(KeyPath),
+    Key(Trail<'a>, &'a str),
+    Index(Trail<'a>, usize),
+}
+
+impl<'a> Trail<'a> {
+    fn base(path: &KeyPath) -> Self {
+        Trail(Rc::new(Step::Base(path.clone())))
+    }
+    fn key(&self, k: &'a str) -> Self {
+        Trail(Rc::new(Step::Key(self.clone(), k)))
+    }
+    fn index(&self, i: usize) -> Self {
+        Trail(Rc::new(Step::Index(self.clone(), i)))
+    }
+    fn path(&self) -> KeyPath {
+        match &*self.0 {
+            Step::Base(p) => p.clone(),
+            Step::Key(parent, k) => parent.path().key(k),
+            Step::Index(parent, i) => parent.path().index(*i),
+        }
+    }
+}
 
 /// The key serde-derived structs use to receive their `x-*` extensions.
 pub const EXTENSIONS_FIELD: &str = "#extensions";
@@ -106,7 +138,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 pub fn from_node<'a, T: de::Deserialize<'a>>(node: &'a Node, path: &KeyPath) -> Result<T, Error> {
     T::deserialize(NodeDe {
         node,
-        path: path.clone(),
+        path: Trail::base(path),
         lenient: false,
     })
     .map_err(|e| e.0)
@@ -114,7 +146,7 @@ pub fn from_node<'a, T: de::Deserialize<'a>>(node: &'a Node, path: &KeyPath) -> 
 
 pub struct NodeDe<'a> {
     pub node: &'a Node,
-    pub path: KeyPath,
+    pub path: Trail<'a>,
     /// Values of free-form maps (labels, options, …) may be numbers or
     /// booleans where a string is wanted; other string fields are strict.
     pub lenient: bool,
@@ -122,8 +154,12 @@ pub struct NodeDe<'a> {
 
 impl<'a> NodeDe<'a> {
     fn locate(&self, e: DeError) -> DeError {
-        DeError(e.0.with_span(self.node.span).with_path(&self.path))
+        located(e, self.node.span, &self.path)
     }
+}
+
+fn located(e: DeError, span: Span, path: &Trail<'_>) -> DeError {
+    DeError(e.0.with_span(span).with_path(&path.path()))
 }
 
 macro_rules! forward_to_any {
@@ -212,7 +248,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
                 return Err(DeError(
                     unknown_key(&k.name, fields)
                         .with_span(k.span)
-                        .with_path(&self.path),
+                        .with_path(&self.path.path()),
                 ));
             }
             entries.push((k, val));
@@ -288,7 +324,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 
 struct SeqDe<'a> {
     items: std::slice::Iter<'a, Node>,
-    path: KeyPath,
+    path: Trail<'a>,
     index: usize,
 }
 
@@ -303,14 +339,13 @@ impl<'de> SeqAccess<'de> for SeqDe<'de> {
             Some(node) => {
                 let path = self.path.index(self.index);
                 self.index += 1;
-                let located = |e: DeError| DeError(e.0.with_span(node.span).with_path(&path));
                 seed.deserialize(NodeDe {
                     node,
                     path: path.clone(),
                     lenient: false,
                 })
                 .map(Some)
-                .map_err(located)
+                .map_err(|e| located(e, node.span, &path))
             }
         }
     }
@@ -324,7 +359,7 @@ type Entry<'a> = (&'a crate::node::Key, &'a Node);
 struct MapDe<'a> {
     iter: std::vec::IntoIter<Entry<'a>>,
     pending: Option<Entry<'a>>,
-    path: KeyPath,
+    path: Trail<'a>,
     extensions: Option<Vec<Entry<'a>>>,
     lenient_values: bool,
 }
@@ -354,14 +389,13 @@ impl<'de> MapAccess<'de> for MapDe<'de> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         if let Some((k, node)) = self.pending.take() {
             let path = self.path.key(&k.name);
-            let located = |e: DeError| DeError(e.0.with_span(node.span).with_path(&path));
             return seed
                 .deserialize(NodeDe {
                     node,
                     path: path.clone(),
                     lenient: self.lenient_values,
                 })
-                .map_err(located);
+                .map_err(|e| located(e, node.span, &path));
         }
         let ext = self.extensions.take().unwrap_or_default();
         seed.deserialize(ExtensionsDe {
@@ -374,7 +408,7 @@ impl<'de> MapAccess<'de> for MapDe<'de> {
 struct KeyDe<'de, 'p> {
     name: &'de str,
     span: Span,
-    path: &'p KeyPath,
+    path: &'p Trail<'de>,
 }
 
 impl<'de> de::Deserializer<'de> for KeyDe<'de, '_> {
@@ -383,7 +417,7 @@ impl<'de> de::Deserializer<'de> for KeyDe<'de, '_> {
         v.visit_str(self.name).map_err(|e: DeError| {
             DeError(
                 e.0.with_span(self.span)
-                    .with_path(&self.path.key(self.name)),
+                    .with_path(&self.path.path().key(self.name)),
             )
         })
     }
@@ -397,7 +431,7 @@ impl<'de> de::Deserializer<'de> for KeyDe<'de, '_> {
 /// Presents the collected `x-*` entries as one mapping.
 struct ExtensionsDe<'a> {
     entries: Vec<Entry<'a>>,
-    path: KeyPath,
+    path: Trail<'a>,
 }
 
 impl<'de> de::Deserializer<'de> for ExtensionsDe<'de> {

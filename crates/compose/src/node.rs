@@ -322,6 +322,17 @@ impl KeyPath {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    /// Extend in place (for walks that go down and back up).
+    pub fn push_key(&mut self, k: &str) {
+        self.0.push(PathPart::Key(k.to_string()));
+    }
+    pub fn push_index(&mut self, i: usize) {
+        self.0.push(PathPart::Index(i));
+    }
+    /// Remove the last segment in place.
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
     /// The path without its last segment.
     pub fn parent(&self) -> KeyPath {
         let mut p = self.clone();

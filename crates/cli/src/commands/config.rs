@@ -5,11 +5,13 @@ use crate::cli::{ConfigArgs, DocFormat, ProjectArgs};
 use std::collections::BTreeSet;
 
 pub fn run(project_args: &ProjectArgs, args: &ConfigArgs) -> Outcome {
-    let mut loaded = load_project(project_args)?;
+    // Only the model is printed; the source tree kept for error positions
+    // goes before the output is built, which keeps the peak memory down.
+    let compose::Loaded { mut project, .. } = load_project(project_args)?;
     if !args.service_names.is_empty() {
-        compose::checks::select_services(&mut loaded.project, &args.service_names)?;
+        compose::checks::select_services(&mut project, &args.service_names)?;
     }
-    let project = &loaded.project;
+    let project = &project;
     if args.quiet {
         return Ok(());
     }

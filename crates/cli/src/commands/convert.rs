@@ -19,7 +19,7 @@ pub fn conversion(
 }
 
 pub fn run(project_args: &ProjectArgs, args: &ConvertArgs) -> Outcome {
-    let (_, conversion) = conversion(project_args, args.strict)?;
+    let (loaded, conversion) = conversion(project_args, args.strict)?;
     let format = match args.format {
         DocFormat::Json => ecs::Format::Json,
         DocFormat::Yaml => ecs::Format::Yaml,
@@ -31,9 +31,10 @@ pub fn run(project_args: &ProjectArgs, args: &ConvertArgs) -> Outcome {
         ))
     })?;
     match &args.output {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => std::fs::write(path, &text)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
         None => print!("{text}"),
     }
+    super::exit_without_freeing((loaded, conversion, text));
     Ok(())
 }
