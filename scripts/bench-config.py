@@ -3,11 +3,12 @@
 
 Generates Compose files of 10, 100, 1,000 and 5,000 services (anchors with
 `<<:`, interpolation, ports, volumes, dependencies, healthchecks, resources),
-runs each tool several times, and prints a Markdown table of the median wall
-time and peak memory (RSS, from /usr/bin/time).
+runs each tool several times, alternating them, and prints a Markdown table
+of the median wall time and the peak memory (RSS, from /usr/bin/time, measured
+in separate runs so the wrapper is never timed).
 
-Usage: scripts/bench-config.py [--runs N] [--sizes 10,100] [--command config|convert]
-                               [--docker-ecs PATH] [--oracle PATH]
+Usage: scripts/bench-config.py [--runs N] [--rss-runs N] [--sizes 10,100] [--command config|convert]
+                               [--format json|yaml] [--docker-ecs PATH] [--oracle PATH]
 With --command convert, docker-ecs converts the project to its CloudFormation
 template while Docker Compose only loads it (`config`).
 Defaults: the release binary in $CARGO_TARGET_DIR (or target/) and the
@@ -37,28 +38,53 @@ def generate(n):
     return "\n".join(y) + "\n"
 
 
-def measure(cmd, cwd, runs):
-    times, rss = [], []
+def environment(cwd):
+    return {"PATH": os.environ.get("PATH", ""), "HOME": cwd}
+
+
+def timed(cmd, cwd):
+    """Wall time of one run, started directly (a wrapper would add its own
+    fork and exec to every run, which hides most of a fast tool's time)."""
+    start = time.perf_counter()
+    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       env=environment(cwd))
+    elapsed = time.perf_counter() - start
+    if p.returncode != 0:
+        sys.exit(f"{cmd[0]} failed: {p.stderr[-2000:].decode(errors='replace')}")
+    return elapsed
+
+
+def peak_rss(cmd, cwd, runs=3):
+    """Peak resident memory in KiB over a few runs, from /usr/bin/time."""
+    peak = 0
     for _ in range(runs):
-        start = time.perf_counter()
-        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                           env={"PATH": os.environ.get("PATH", ""), "HOME": cwd})
-        times.append(time.perf_counter() - start)
-        if p.returncode != 0:
-            sys.exit(f"{cmd[0]} failed: {p.stderr}")
-        rss.append(int(p.stderr.strip().splitlines()[-1]))
-    return statistics.median(times), max(rss) / 1024
+        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, env=environment(cwd))
+        peak = max(peak, int(p.stderr.strip().splitlines()[-1]))
+    return peak
+
+
+def measure_pair(a, b, cwd, runs, rss_runs):
+    """Alternate the two commands so that a shared machine's drift in speed
+    falls on both alike; report each one's median time and peak RSS."""
+    ta, tb = [], []
+    for _ in range(runs):
+        ta.append(timed(a, cwd))
+        tb.append(timed(b, cwd))
+    return ((statistics.median(ta), peak_rss(a, cwd, rss_runs) / 1024),
+            (statistics.median(tb), peak_rss(b, cwd, rss_runs) / 1024))
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--rss-runs", type=int, default=3)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     ap.add_argument("--docker-ecs", default=os.path.join(target, "release", "docker-ecs"))
     oracles = glob.glob(os.path.join(ROOT, ".venv/lib/python3*/site-packages/compose/docker-compose"))
     ap.add_argument("--oracle", default=oracles[0] if oracles else None)
     ap.add_argument("--sizes", default="10,100,1000,5000")
+    ap.add_argument("--format", choices=["json", "yaml"], default="json")
     ap.add_argument("--command", choices=["config", "convert"], default="config")
     a = ap.parse_args()
     a.docker_ecs = os.path.abspath(a.docker_ecs)
@@ -71,9 +97,8 @@ def main():
             path = os.path.join(d, f"c{n}.yaml")
             open(path, "w").write(generate(n))
             args = ["-f", path, "config", "--format", "json"]
-            ours = ["-f", path, a.command, "--format", "json"]
-            ct, cm = measure([a.oracle] + args, d, a.runs)
-            ot, om = measure([a.docker_ecs] + ours, d, a.runs)
+            ours = ["-f", path, a.command, "--format", a.format]
+            (ct, cm), (ot, om) = measure_pair([a.oracle] + args, [a.docker_ecs] + ours, d, a.runs, a.rss_runs)
             print(f"| {n:,} | {ct:.3f} s | {ot:.3f} s | {ct / ot:.1f}× | {cm:.0f} MB | {om:.0f} MB | {om / cm:.2f} |", flush=True)
 
 
