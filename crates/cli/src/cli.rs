@@ -16,6 +16,9 @@ pub struct Cli {
     #[command(flatten)]
     pub project: ProjectArgs,
 
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -49,6 +52,23 @@ pub struct ProjectArgs {
     pub profiles: Vec<String>,
 }
 
+/// Where and as whom to reach AWS. `--profile` belongs to Compose (service
+/// profiles), so the AWS profile is `--aws-profile` (or AWS_PROFILE).
+#[derive(Args, Debug, Clone, Default)]
+pub struct AwsArgs {
+    /// AWS profile to use (default: AWS_PROFILE, then "default")
+    #[arg(long, global = true, value_name = "NAME", help_heading = "AWS")]
+    pub aws_profile: Option<String>,
+
+    /// AWS region (default: AWS_REGION, then the profile's region)
+    #[arg(long, global = true, value_name = "REGION", help_heading = "AWS")]
+    pub region: Option<String>,
+
+    /// Send AWS API calls to this endpoint (AWS_ENDPOINT_URL is honoured too)
+    #[arg(long, global = true, value_name = "URL", help_heading = "AWS")]
+    pub endpoint_url: Option<String>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Parse, resolve and render the Compose file in canonical format
@@ -62,6 +82,36 @@ pub enum Command {
         after_help = "Examples:\n  docker ecs convert\n  docker ecs convert --format json -o template.json\n  docker ecs -f compose.yaml -f compose.prod.yaml convert --strict\n\nNo AWS account is needed: the VPC and subnets are template parameters\n(defaults from x-aws-vpc / x-aws-subnets) that `docker ecs up` fills in."
     )]
     Convert(ConvertArgs),
+
+    /// Deploy the project to Amazon ECS and wait until it is running
+    #[command(
+        after_help = "Examples:\n  docker ecs up\n  docker ecs up --dry-run\n  docker ecs --region eu-west-1 up --progress plain --wait-timeout 1800\n\nCreates the stack, or updates it through a change set, and waits.\nCtrl-C detaches: the deployment goes on; run `docker ecs up` again to follow it.\nExit status: 0 when the stack is complete, 1 when it failed or rolled back, 130 when detached."
+    )]
+    Up(UpArgs),
+
+    /// Delete the project's stack and wait
+    #[command(
+        after_help = "Examples:\n  docker ecs down\n  docker ecs -p myapp down\n\nEFS file systems and Secrets Manager secrets are kept; down lists them."
+    )]
+    Down(DownArgs),
+
+    /// List the project's services and tasks
+    #[command(
+        after_help = "Examples:\n  docker ecs ps\n  docker ecs ps -a web\n  docker ecs ps --format json"
+    )]
+    Ps(PsArgs),
+
+    /// Show the services' logs (CloudWatch Logs)
+    #[command(
+        after_help = "Examples:\n  docker ecs logs\n  docker ecs logs -f --tail 20 web\n  docker ecs logs --since 10m -t"
+    )]
+    Logs(LogsArgs),
+
+    /// List the projects deployed in the region
+    #[command(
+        after_help = "Examples:\n  docker ecs ls\n  docker ecs ls --filter name=shop --format json"
+    )]
+    Ls(LsArgs),
 
     /// Show the docker-ecs version information
     Version(VersionArgs),
@@ -158,4 +208,105 @@ pub enum VersionFormat {
     #[default]
     Pretty,
     Json,
+}
+
+#[derive(Args, Debug)]
+pub struct UpArgs {
+    /// Progress display: auto (tty on a terminal, plain otherwise), tty, plain or quiet
+    #[arg(long, value_enum, default_value_t = crate::progress::Mode::Auto)]
+    pub progress: crate::progress::Mode,
+
+    /// Show what would change (a change set), change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Stop waiting after this many seconds (the deployment goes on)
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+
+    /// Start the deployment and return without waiting
+    #[arg(short, long)]
+    pub detach: bool,
+
+    /// Treat warnings (ignored Compose keys) as errors
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DownArgs {
+    /// Progress display: auto, tty, plain or quiet
+    #[arg(long, value_enum, default_value_t = crate::progress::Mode::Auto)]
+    pub progress: crate::progress::Mode,
+
+    /// Stop waiting after this many seconds (the deletion goes on)
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct PsArgs {
+    /// Show stopped tasks too
+    #[arg(short, long)]
+    pub all: bool,
+
+    /// Format the output
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// Only display task IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Services to show (default: all)
+    pub services: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Follow log output (`-f` after `logs` means this, as in docker compose)
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Show logs since a timestamp (2026-01-02T15:04:05Z) or relative time (42m)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Show logs before a timestamp or relative time
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Number of lines to show from the end of the logs of each task
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<usize>,
+
+    /// Show timestamps
+    #[arg(short, long)]
+    pub timestamps: bool,
+
+    /// Don't print the prefix in logs
+    #[arg(long)]
+    pub no_log_prefix: bool,
+
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+
+    /// Services to show (default: all)
+    pub services: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LsArgs {
+    /// Format the output
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// Filter output based on conditions provided (name=VALUE)
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Option<String>,
+
+    /// Only display project names
+    #[arg(short, long)]
+    pub quiet: bool,
 }

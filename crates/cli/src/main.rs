@@ -2,10 +2,14 @@
 //!
 //! Works standalone and as a Docker CLI plugin (`docker ecs …`).
 
+mod aws;
 mod cli;
 mod commands;
+mod deploy;
 mod plugin;
+mod progress;
 mod report;
+mod stack;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
@@ -47,6 +51,10 @@ fn main() -> ExitCode {
             report::error(&m);
             ExitCode::FAILURE
         }
+        Err(Failure::Interrupted(m)) => {
+            report::warning(&m);
+            ExitCode::from(130)
+        }
     }
 }
 
@@ -54,6 +62,11 @@ fn run(cli: Cli) -> commands::Outcome {
     match &cli.command {
         Command::Config(args) => commands::config::run(&cli.project, args),
         Command::Convert(args) => commands::convert::run(&cli.project, args),
+        Command::Up(args) => commands::up::run(&cli.project, &cli.aws, args),
+        Command::Down(args) => commands::down::run(&cli.project, &cli.aws, args),
+        Command::Ps(args) => commands::ps::run(&cli.project, &cli.aws, args),
+        Command::Logs(args) => commands::logs::run(&cli.project, &cli.aws, args),
+        Command::Ls(args) => commands::ls::run(&cli.aws, args),
         Command::Version(args) => commands::version::run(args),
         Command::Completion { shell } => {
             let mut cmd = Cli::command();

@@ -36,6 +36,21 @@ impl NameTable {
     }
 }
 
+/// The CloudFormation stack of a project. Compose names may hold `_` and
+/// start with a digit; stack names may not, so `my_app` → `my-app` and
+/// `1app` → `compose-1app`. The project tag on the stack keeps the real name.
+pub fn stack_name(project: &str) -> String {
+    let name: String = project
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name
+    } else {
+        format!("compose-{name}")
+    }
+}
+
 /// Protocol part of listener/target group/ingress IDs: `TCP`, `UDP`, or
 /// `TCPUDP` when one service publishes the same port over both.
 pub fn protocol_tag(protocol: &str) -> String {
@@ -52,6 +67,14 @@ mod tests {
         assert_eq!(normalize("my_app"), "Myapp");
         assert_eq!(normalize("subnet-0ab1"), "Subnet0ab1");
         assert_eq!(normalize("db"), "Db");
+    }
+
+    #[test]
+    fn stack_names_are_valid_for_cloudformation() {
+        assert_eq!(stack_name("demo"), "demo");
+        assert_eq!(stack_name("my_app"), "my-app");
+        assert_eq!(stack_name("1app"), "compose-1app");
+        assert_eq!(stack_name("_x"), "compose--x");
     }
 
     #[test]

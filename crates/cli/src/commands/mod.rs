@@ -2,6 +2,11 @@
 
 pub mod config;
 pub mod convert;
+pub mod down;
+pub mod logs;
+pub mod ls;
+pub mod ps;
+pub mod up;
 pub mod version;
 
 use crate::cli::ProjectArgs;
@@ -16,6 +21,8 @@ pub enum Failure {
     Many(Vec<compose::Error>),
     /// Anything else, as one sentence.
     Message(String),
+    /// Ctrl-C: exit 130, like a shell, after saying what goes on.
+    Interrupted(String),
 }
 
 impl From<compose::Error> for Failure {
@@ -65,4 +72,41 @@ pub fn load_project(args: &ProjectArgs) -> Result<Loaded, Failure> {
         crate::report::warning(w);
     }
     Ok(loaded)
+}
+
+/// The project name for commands that need no Compose file when `-p` is
+/// given (`down`, `ps`, `logs`), as `docker compose` does.
+pub fn project_name(args: &ProjectArgs) -> Result<String, Failure> {
+    if let Some(name) = &args.project_name {
+        let n = compose::options::normalize_project_name(name);
+        if n.is_empty() {
+            return Err(Failure::Message(format!(
+                "invalid project name {name:?}: use lowercase letters, digits, dashes and underscores"
+            )));
+        }
+        return Ok(n);
+    }
+    Ok(load_project(args)?.project.name)
+}
+
+/// A table as text, without the padding comfy-table leaves at line ends.
+pub fn table_text(t: &comfy_table::Table) -> String {
+    let mut out = String::new();
+    for line in t.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A borderless table like `docker compose ps`.
+pub fn plain_table(header: &[&str]) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_header(header.iter().copied());
+    for c in t.column_iter_mut() {
+        c.set_padding((0, 3));
+    }
+    t
 }

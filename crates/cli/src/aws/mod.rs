@@ -1,0 +1,185 @@
+//! AWS access: one `SdkConfig` from the standard credential chain, tuned
+//! retries, and errors turned into one sentence each.
+
+pub mod ec2;
+
+use crate::cli::AwsArgs;
+use crate::commands::Failure;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use std::time::Duration;
+
+/// A configured AWS session: where (region, endpoint) and as whom.
+pub struct Aws {
+    pub config: SdkConfig,
+    pub region: String,
+}
+
+impl Aws {
+    /// Build the session and make sure credentials exist, before any call.
+    pub async fn connect(args: &AwsArgs) -> Result<Aws, Failure> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            // Throttling and 5xx answers are retried with exponential backoff;
+            // a deploy polls for minutes, so be patient but bounded.
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(8)
+                    .with_initial_backoff(Duration::from_millis(250))
+                    .with_max_backoff(Duration::from_secs(20)),
+            )
+            // A server that accepts the connection and never answers must not
+            // hang the CLI.
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
+        if let Some(profile) = &args.aws_profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &args.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(url) = &args.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = loader.load().await;
+        let Some(region) = config.region().map(|r| r.to_string()) else {
+            return Err(Failure::Message(
+                "no AWS region is set: pass --region, set AWS_REGION, or set `region` in your AWS profile (aws configure)".into(),
+            ));
+        };
+        let Some(provider) = config.credentials_provider() else {
+            return Err(no_credentials(""));
+        };
+        if let Err(e) = provider.provide_credentials().await {
+            return Err(no_credentials(&e.to_string()));
+        }
+        Ok(Aws { config, region })
+    }
+
+    pub fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::new(&self.config)
+    }
+    pub fn ecs(&self) -> aws_sdk_ecs::Client {
+        aws_sdk_ecs::Client::new(&self.config)
+    }
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.config)
+    }
+    pub fn secrets(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.config)
+    }
+    pub fn elb(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.config)
+    }
+    pub fn efs(&self) -> aws_sdk_efs::Client {
+        aws_sdk_efs::Client::new(&self.config)
+    }
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        // Path-style addressing works with every endpoint, including local
+        // emulators that have no wildcard DNS.
+        let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .force_path_style(self.config.endpoint_url().is_some())
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+    pub fn ec2(&self) -> ec2::Ec2 {
+        ec2::Ec2::new(&self.config, &self.region)
+    }
+
+    /// The account we act as; fails early with a clear message when the
+    /// credentials are rejected.
+    pub async fn caller_account(&self) -> Result<String, Failure> {
+        let sts = aws_sdk_sts::Client::new(&self.config);
+        let who = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| message("checking your AWS identity (sts:GetCallerIdentity)", e))?;
+        Ok(who.account().unwrap_or_default().to_string())
+    }
+}
+
+fn no_credentials(detail: &str) -> Failure {
+    let mut m = String::from(
+        "no AWS credentials found: run `aws configure` or `aws sso login`, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or choose a profile with --aws-profile or AWS_PROFILE",
+    );
+    // The chain's own reason is kept when it says more than "not found"
+    // (for example an expired SSO session).
+    let generic = ["no providers in chain", "was not enabled", "not loaded"];
+    if !detail.is_empty() && !generic.iter().any(|g| detail.contains(g)) {
+        m.push_str(&format!(" ({detail})"));
+    }
+    Failure::Message(m)
+}
+
+/// One sentence for a failed SDK call: what we were doing, then AWS's code
+/// and message, or why the endpoint could not be reached.
+pub fn message<E, R>(doing: &str, err: SdkError<E, R>) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    Failure::Message(describe(doing, &err))
+}
+
+pub fn describe<E, R>(doing: &str, err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            match (e.code(), e.message()) {
+                (Some(code), Some(msg)) => format!("{doing}: {code}: {msg}"),
+                (Some(code), None) => format!("{doing}: {code}"),
+                _ => format!("{doing}: {e}"),
+            }
+        }
+        SdkError::TimeoutError(_) => format!("{doing}: the AWS endpoint did not answer in time"),
+        SdkError::DispatchFailure(_) => {
+            format!("{doing}: cannot reach the AWS endpoint ({})", chain(err))
+        }
+        SdkError::ResponseError(_) => {
+            format!("{doing}: the AWS endpoint sent a response that is not a valid AWS answer")
+        }
+        _ => format!("{doing}: {}", chain(err)),
+    }
+}
+
+/// An error and its sources on one line, without the SDK's debug dump.
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let text = DisplayErrorContext(err).to_string();
+    text.chars().take(300).collect()
+}
+
+/// The AWS error code of a failed call, if AWS sent one.
+pub fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(se) => se.err().code(),
+        _ => None,
+    }
+}
+
+/// The AWS error message of a failed call, if AWS sent one.
+pub fn error_message<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(se) => se.err().message(),
+        _ => None,
+    }
+}
+
+/// A runtime for one command: the CLI is synchronous everywhere else.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("the async runtime starts")
+}

@@ -1,0 +1,135 @@
+//! `down`: delete the project's stack and wait; say what stays behind.
+
+use super::{Failure, Outcome};
+use crate::aws::{self, Aws};
+use crate::cli::{AwsArgs, DownArgs, ProjectArgs};
+use crate::deploy;
+use crate::progress::{self, Display};
+use crate::stack;
+use std::time::Duration;
+
+pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &DownArgs) -> Outcome {
+    let project = super::project_name(project_args)?;
+    let rt = aws::runtime();
+    rt.block_on(async {
+        tokio::select! {
+            r = down(&project, aws_args, args) => r,
+            _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(format!(
+                "detached: the stack of {project} keeps being deleted; run `docker ecs down` again to follow it"
+            ))),
+        }
+    })
+}
+
+async fn down(project: &str, aws_args: &AwsArgs, args: &DownArgs) -> Outcome {
+    let stack_name = ecs::names::stack_name(project);
+    let aws = Aws::connect(aws_args).await?;
+    let cfn = aws.cloudformation();
+    let Some(deployed) = stack::deployed(&aws, &stack_name).await? else {
+        println!(
+            "No stack for project {project} in {}: nothing to remove",
+            aws.region
+        );
+        return Ok(());
+    };
+    if let Some(owner) = stack::project_of(&deployed.stack)
+        && owner != project
+    {
+        return Err(Failure::Message(format!(
+            "stack {stack_name} belongs to Compose project {owner}, not {project}"
+        )));
+    }
+    let id = deployed.stack.stack_id().unwrap_or(&stack_name).to_string();
+    // What the template keeps on delete (EFS data), read before it is gone.
+    let retained: Vec<String> = deployed.template["Resources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| r["DeletionPolicy"] == "Retain")
+        .filter_map(|(logical, r)| {
+            let physical = deployed.physical_id(logical)?;
+            Some(describe_retained(r, logical, physical))
+        })
+        .collect();
+    let mut display = Display::new(args.progress);
+    let after = progress::latest_event(&cfn, &id).await?;
+    if stack::status(&deployed.stack) != "DELETE_IN_PROGRESS" {
+        display.note(&format!("Deleting stack {stack_name}"));
+        cfn.delete_stack()
+            .stack_name(&id)
+            .client_request_token(deploy::token("delete", &stack_name))
+            .send()
+            .await
+            .map_err(|e| aws::message(&format!("deleting stack {stack_name}"), e))?;
+    } else {
+        display.note(&format!(
+            "Stack {stack_name} is being deleted; following it"
+        ));
+    }
+    let timeout = args.wait_timeout.map(Duration::from_secs);
+    deploy::follow(&aws, &id, after, &mut display, timeout, "deleting").await?;
+    println!("Stack {stack_name} deleted");
+    for r in &retained {
+        println!("Retained: {r}");
+    }
+    let kept = project_secrets(&aws, project).await;
+    for name in kept {
+        println!(
+            "Retained: secret {name} in Secrets Manager (`docker ecs up` reuses it; remove it with `aws secretsmanager delete-secret --secret-id {name}`)"
+        );
+    }
+    Ok(())
+}
+
+fn describe_retained(resource: &serde_json::Value, logical: &str, physical: &str) -> String {
+    let volume = stack::tag(resource, ecs::convert::VOLUME_TAG).or_else(|| {
+        resource["Properties"]["FileSystemTags"]
+            .as_array()?
+            .iter()
+            .find(|t| t["Key"] == ecs::convert::VOLUME_TAG)
+            .and_then(|t| t["Value"].as_str())
+    });
+    match (resource["Type"].as_str(), volume) {
+        (Some("AWS::EFS::FileSystem"), Some(v)) => format!(
+            "EFS file system {physical} (volume {v}); the next `docker ecs up` re-attaches it. Delete it with `aws efs delete-file-system --file-system-id {physical}` once its mount targets are gone"
+        ),
+        (Some(kind), _) => format!("{kind} {physical} ({logical})"),
+        _ => format!("{physical} ({logical})"),
+    }
+}
+
+/// Secrets `up` stored for the project (tagged with it); best effort.
+async fn project_secrets(aws: &Aws, project: &str) -> Vec<String> {
+    use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+    let client = aws.secrets();
+    let mut names = Vec::new();
+    let mut pages = client
+        .list_secrets()
+        .filters(
+            Filter::builder()
+                .key(FilterNameStringType::TagKey)
+                .values(ecs::convert::PROJECT_TAG)
+                .build(),
+        )
+        .filters(
+            Filter::builder()
+                .key(FilterNameStringType::TagValue)
+                .values(project)
+                .build(),
+        )
+        .into_paginator()
+        .send();
+    while let Some(Ok(page)) = pages.next().await {
+        for s in page.secret_list() {
+            let tagged = s
+                .tags()
+                .iter()
+                .any(|t| t.key() == Some(ecs::convert::PROJECT_TAG) && t.value() == Some(project));
+            if tagged && let Some(n) = s.name() {
+                names.push(n.to_string());
+            }
+        }
+    }
+    names.sort();
+    names
+}

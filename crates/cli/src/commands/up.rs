@@ -1,0 +1,376 @@
+//! `up`: deploy the project as one CloudFormation stack and wait for it.
+
+use super::{Failure, Outcome};
+use crate::aws::{self, Aws};
+use crate::cli::{AwsArgs, ProjectArgs, UpArgs};
+use crate::deploy::{self, ChangeSet, Plan, network, secrets, upload};
+use crate::progress::{self, Display, Mode};
+use crate::stack;
+use aws_sdk_cloudformation::types::ChangeSetType;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Outcome {
+    let (loaded, conversion) = super::convert::conversion(project_args, args.strict)?;
+    conversion.render(ecs::Format::Json).map_err(|broken| {
+        Failure::Message(format!(
+            "{}; split the project into several stacks (for example with -f and profiles)",
+            broken.join("; ")
+        ))
+    })?;
+    let template = conversion.value();
+    let body = ecs::cfn::to_body(&template);
+    let project = loaded.project.name.clone();
+    let started: Arc<Mutex<Option<String>>> = Arc::default();
+    let rt = aws::runtime();
+    rt.block_on(async {
+        let work = up(&loaded, &conversion, template, body, aws_args, args, started.clone());
+        tokio::select! {
+            r = work => r,
+            _ = tokio::signal::ctrl_c() => Err(detached(&project, started.lock().ok().and_then(|s| s.clone()))),
+        }
+    })
+}
+
+/// Ctrl-C never deletes anything: the stack keeps deploying.
+fn detached(project: &str, stack: Option<String>) -> Failure {
+    match stack {
+        Some(stack) => Failure::Interrupted(format!(
+            "detached: stack {stack} keeps deploying. Follow it again with `docker ecs up`, look with `docker ecs ps`, or remove project {project} with `docker ecs down`"
+        )),
+        None => Failure::Interrupted("interrupted before deploying: nothing was changed".into()),
+    }
+}
+
+async fn up(
+    loaded: &compose::Loaded,
+    conversion: &ecs::Conversion,
+    template: serde_json::Value,
+    body: String,
+    aws_args: &AwsArgs,
+    args: &UpArgs,
+    started: Arc<Mutex<Option<String>>>,
+) -> Outcome {
+    let project = loaded.project.name.clone();
+    let stack_name = ecs::names::stack_name(&project);
+    let mut display = Display::new(args.progress);
+    let aws = Aws::connect(aws_args).await?;
+    let account = aws.caller_account().await?;
+    let cfn = aws.cloudformation();
+    let timeout = args.wait_timeout.map(Duration::from_secs);
+    display.note(&format!(
+        "Project {project} → stack {stack_name} (account {account}, {})",
+        aws.region
+    ));
+
+    // An operation already under way: follow it first (this is also how a
+    // detached `up` is picked up again).
+    let mut existing = stack::describe(&cfn, &stack_name).await?;
+    if let Some(s) = &existing {
+        if let Some(owner) = stack::project_of(s)
+            && owner != project
+        {
+            return Err(Failure::Message(format!(
+                "stack {stack_name} belongs to Compose project {owner}, not {project}: choose another project name with -p"
+            )));
+        }
+        let status = stack::status(s).to_string();
+        if !stack::is_settled(&status) && status != "REVIEW_IN_PROGRESS" {
+            display.note(&format!(
+                "Stack {stack_name} is {status}; following it until it settles (Ctrl-C detaches)"
+            ));
+            *started.lock().expect("lock") = Some(stack_name.clone());
+            let id = s.stack_id().unwrap_or(&stack_name).to_string();
+            let after = progress::latest_event(&cfn, &id).await?;
+            progress::watch(&cfn, &id, after, &mut display, timeout).await?;
+            existing = stack::describe(&cfn, &stack_name).await?;
+        }
+    }
+    // A stack whose creation failed holds nothing but its events; it cannot
+    // be updated, only replaced.
+    if let Some(s) = &existing {
+        let status = stack::status(s);
+        if matches!(status, "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS") {
+            if args.dry_run {
+                display.note(&format!(
+                    "Stack {stack_name} is {status} (never deployed); it would be replaced"
+                ));
+            } else {
+                display.note(&format!(
+                    "Stack {stack_name} is {status} (its creation never completed); replacing it"
+                ));
+                let id = s.stack_id().unwrap_or(&stack_name).to_string();
+                let after = progress::latest_event(&cfn, &id).await?;
+                cfn.delete_stack()
+                    .stack_name(&id)
+                    .send()
+                    .await
+                    .map_err(|e| aws::message(&format!("removing stack {stack_name}"), e))?;
+                deploy::follow(
+                    &aws,
+                    &id,
+                    after,
+                    &mut display,
+                    timeout,
+                    "removing the failed stack",
+                )
+                .await?;
+            }
+            existing = None;
+        } else if matches!(
+            status,
+            "DELETE_FAILED" | "UPDATE_ROLLBACK_FAILED" | "ROLLBACK_FAILED"
+        ) {
+            return Err(Failure::Message(format!(
+                "stack {stack_name} is {status} and cannot be updated: fix it in the CloudFormation console (continue the rollback), or run `docker ecs down`"
+            )));
+        }
+    }
+
+    // Parameters: network, secrets, retained file systems.
+    let declared = template["Parameters"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let default_of = |k: &str| {
+        declared
+            .get(k)
+            .and_then(|p| p["Default"].as_str())
+            .map(str::to_string)
+    };
+    let subnet_defaults: Vec<Option<String>> = (1..)
+        .map(|i| format!("Subnet{i}"))
+        .take_while(|k| declared.contains_key(k))
+        .map(|k| default_of(&k))
+        .collect();
+    let net =
+        network::resolve(&aws.ec2(), default_of("VpcId").as_deref(), &subnet_defaults).await?;
+    let mut values = BTreeMap::new();
+    values.insert("VpcId".to_string(), net.vpc.clone());
+    for (i, s) in net.subnets.iter().enumerate() {
+        values.insert(format!("Subnet{}", i + 1), s.clone());
+    }
+    let stored = secrets::push(
+        &aws,
+        &project,
+        &conversion.secret_parameters,
+        &loaded.environment,
+        args.dry_run,
+        &account,
+    )
+    .await?;
+    for s in &stored {
+        display.note(&format!("Secret {}: {}", s.name, s.action));
+        values.insert(s.parameter.clone(), s.arn.clone());
+    }
+    for fs in &conversion.filesystem_parameters {
+        let value = match existing.as_ref().and_then(|s| {
+            s.parameters()
+                .iter()
+                .find(|p| p.parameter_key() == Some(fs.parameter.as_str()))
+                .map(|p| p.parameter_value().unwrap_or("").to_string())
+        }) {
+            // Keep what the stack has: its own file system, or the one it
+            // re-attached. Looking it up by tag again would detach it.
+            Some(v) => v,
+            None => retained_filesystem(&aws, &project, &fs.volume).await?,
+        };
+        if !value.is_empty() && existing.is_none() {
+            display.note(&format!(
+                "Volume {}: re-attaching EFS file system {value}",
+                fs.volume
+            ));
+        }
+        values.insert(fs.parameter.clone(), value);
+    }
+    for (k, p) in &declared {
+        if !values.contains_key(k) && p.get("Default").is_none() {
+            return Err(Failure::Message(format!(
+                "template parameter {k} has no value: give it a Default in x-aws-cloudformation"
+            )));
+        }
+    }
+    let plan = Plan {
+        project: project.clone(),
+        stack: stack_name.clone(),
+        template,
+        body,
+        parameters: values,
+    };
+
+    if let Some(s) = &existing {
+        let deployed = stack::template(&cfn, &stack_name).await?;
+        if deploy::up_to_date(&deployed, s, &plan) {
+            println!("Stack {stack_name} is up to date");
+            return Ok(());
+        }
+    }
+
+    let source = upload::Source::new(&aws, &stack_name, &account, plan.body.clone()).await?;
+    let result = apply(
+        &aws,
+        &plan,
+        &source,
+        existing.as_ref(),
+        &mut display,
+        args,
+        timeout,
+        &started,
+    )
+    .await;
+    source.clean_up(&aws).await;
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    aws: &Aws,
+    plan: &Plan,
+    source: &upload::Source,
+    existing: Option<&aws_sdk_cloudformation::types::Stack>,
+    display: &mut Display,
+    args: &UpArgs,
+    timeout: Option<Duration>,
+    started: &Arc<Mutex<Option<String>>>,
+) -> Outcome {
+    let cfn = aws.cloudformation();
+    let stack_name = &plan.stack;
+    if args.dry_run {
+        let kind = if existing.is_some() {
+            ChangeSetType::Update
+        } else {
+            ChangeSetType::Create
+        };
+        let set = deploy::change_set(&cfn, plan, source, kind).await?;
+        match set {
+            ChangeSet::Empty => println!("Stack {stack_name} is up to date"),
+            ChangeSet::Ready { id, changes } => {
+                print_changes(stack_name, existing.is_none(), &changes);
+                let _ = cfn.delete_change_set().change_set_name(&id).send().await;
+            }
+        }
+        // A CREATE change set leaves an empty stack behind; remove it.
+        if existing.is_none() {
+            let _ = cfn.delete_stack().stack_name(stack_name).send().await;
+        }
+        println!("Dry run: nothing was changed");
+        return Ok(());
+    }
+
+    let (id, after, verb) = match existing {
+        None => {
+            display.note(&format!("Creating stack {stack_name}"));
+            *started.lock().expect("lock") = Some(stack_name.clone());
+            let id = deploy::create(&cfn, plan, source).await?;
+            (id, None, "creating")
+        }
+        Some(s) => {
+            let id = s.stack_id().unwrap_or(stack_name).to_string();
+            let set = deploy::change_set(&cfn, plan, source, ChangeSetType::Update).await?;
+            let ChangeSet::Ready {
+                id: set_id,
+                changes,
+            } = set
+            else {
+                println!("Stack {stack_name} is up to date");
+                return Ok(());
+            };
+            display.note(&format!(
+                "Updating stack {stack_name}: {} change(s)",
+                changes.len()
+            ));
+            let after = progress::latest_event(&cfn, &id).await?;
+            *started.lock().expect("lock") = Some(stack_name.clone());
+            cfn.execute_change_set()
+                .change_set_name(&set_id)
+                .client_request_token(deploy::token("update", stack_name))
+                .send()
+                .await
+                .map_err(|e| aws::message(&format!("updating stack {stack_name}"), e))?;
+            (id, after, "updating")
+        }
+    };
+    if args.detach {
+        println!("Stack {stack_name}: deployment started; follow it with `docker ecs up`");
+        return Ok(());
+    }
+    let status = deploy::follow(aws, &id, after, display, timeout, verb).await?;
+    if display.mode() != Mode::Quiet || status.is_empty() {
+        println!("Stack {stack_name} {status}");
+    }
+    if let Some(dns) = load_balancer_dns(aws, stack_name).await {
+        println!("Load balancer: {dns}");
+    }
+    Ok(())
+}
+
+/// The LB's DNS name, from the stack outputs.
+async fn load_balancer_dns(aws: &Aws, stack: &str) -> Option<String> {
+    let s = stack::describe(&aws.cloudformation(), stack).await.ok()??;
+    s.outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("LoadBalancerDNS"))
+        .and_then(|o| o.output_value())
+        .map(str::to_string)
+}
+
+fn print_changes(stack: &str, create: bool, changes: &[deploy::Change]) {
+    println!(
+        "Would {} stack {stack}:",
+        if create { "create" } else { "update" }
+    );
+    let mut counts = BTreeMap::<&str, usize>::new();
+    for c in changes {
+        let action = match (c.action.as_str(), c.replacement) {
+            ("Modify", true) => "Replace",
+            (a, _) => a,
+        };
+        *counts.entry(action).or_default() += 1;
+        println!("  {action:<8} {:<40} {}", c.logical_id, c.resource_type);
+    }
+    let summary: Vec<String> = ["Add", "Modify", "Replace", "Remove"]
+        .iter()
+        .map(|a| {
+            format!(
+                "{} to {}",
+                counts.get(a).copied().unwrap_or(0),
+                a.to_lowercase()
+            )
+        })
+        .collect();
+    println!("{}", summary.join(", "));
+}
+
+/// An EFS file system a previous deployment of this project retained for
+/// a volume (found by its tags), or "" to create one.
+async fn retained_filesystem(aws: &Aws, project: &str, volume: &str) -> Result<String, Failure> {
+    let efs = aws.efs();
+    let mut pages = efs.describe_file_systems().into_paginator().send();
+    let mut found: Vec<(i64, String)> = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws::message("listing EFS file systems", e))?;
+        for fs in page.file_systems() {
+            let tag = |k: &str| {
+                fs.tags()
+                    .iter()
+                    .find(|t| t.key() == k)
+                    .map(|t| t.value().to_string())
+            };
+            if tag(ecs::convert::PROJECT_TAG).as_deref() == Some(project)
+                && tag(ecs::convert::VOLUME_TAG).as_deref() == Some(volume)
+            {
+                found.push((fs.creation_time().secs(), fs.file_system_id().to_string()));
+            }
+        }
+    }
+    found.sort();
+    if found.len() > 1 {
+        crate::report::warning(&format!(
+            "volume {volume}: {} retained EFS file systems found; re-attaching the newest, {}",
+            found.len(),
+            found.last().map(|f| f.1.as_str()).unwrap_or("")
+        ));
+    }
+    Ok(found.pop().map(|f| f.1).unwrap_or_default())
+}

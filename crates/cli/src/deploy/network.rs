@@ -1,0 +1,188 @@
+//! Where the project runs: `x-aws-vpc` or the default VPC, and one public
+//! subnet in each of as many availability zones as the template asks for.
+
+use crate::aws::ec2::{Ec2, RouteTable, Subnet};
+use crate::commands::Failure;
+use std::collections::BTreeMap;
+
+pub struct Network {
+    pub vpc: String,
+    pub subnets: Vec<String>,
+}
+
+/// Fill the template's `VpcId` and `Subnet1..N`. Defaults written into the
+/// template (from `x-aws-vpc`/`x-aws-subnets`) win; they are checked too.
+pub async fn resolve(
+    ec2: &Ec2,
+    vpc_default: Option<&str>,
+    subnet_defaults: &[Option<String>],
+) -> Result<Network, Failure> {
+    let count = subnet_defaults.len();
+    let vpc = match vpc_default {
+        Some(v) => {
+            if !ec2.vpc_exists(v).await.map_err(Failure::Message)? {
+                return Err(Failure::Message(format!(
+                    "x-aws-vpc: VPC {v} does not exist in this account and region"
+                )));
+            }
+            v.to_string()
+        }
+        None => ec2.default_vpc().await.map_err(Failure::Message)?.ok_or_else(|| {
+            Failure::Message(
+                "this region has no default VPC: set x-aws-vpc (and x-aws-subnets) in the Compose file"
+                    .into(),
+            )
+        })?,
+    };
+    if subnet_defaults.iter().all(Option::is_some) && count > 0 {
+        let ids: Vec<String> = subnet_defaults.iter().flatten().cloned().collect();
+        let found = ec2.subnets_by_id(&ids).await.map_err(Failure::Message)?;
+        check_named(&ids, &found).map_err(Failure::Message)?;
+        return Ok(Network { vpc, subnets: ids });
+    }
+    let subnets = ec2.subnets(&vpc).await.map_err(Failure::Message)?;
+    let tables = ec2.route_tables(&vpc).await.map_err(Failure::Message)?;
+    let chosen = choose(&vpc, &subnets, &tables, count).map_err(Failure::Message)?;
+    Ok(Network {
+        vpc,
+        subnets: chosen,
+    })
+}
+
+/// A subnet is public when its route table (its own, or else the VPC's main
+/// table) sends 0.0.0.0/0 to an internet gateway.
+fn is_public(subnet: &str, tables: &[RouteTable]) -> bool {
+    match tables
+        .iter()
+        .find(|t| t.subnets.iter().any(|s| s == subnet))
+    {
+        Some(t) => t.internet,
+        None => tables.iter().any(|t| t.main && t.internet),
+    }
+}
+
+/// One public subnet per availability zone (the zone's default subnet
+/// first), in zone order, `count` of them.
+pub fn choose(
+    vpc: &str,
+    subnets: &[Subnet],
+    tables: &[RouteTable],
+    count: usize,
+) -> Result<Vec<String>, String> {
+    let mut by_zone: BTreeMap<&str, Vec<&Subnet>> = BTreeMap::new();
+    for s in subnets.iter().filter(|s| is_public(&s.id, tables)) {
+        by_zone.entry(&s.zone).or_default().push(s);
+    }
+    if by_zone.len() < count {
+        let zones: Vec<&str> = by_zone.keys().copied().collect();
+        return Err(format!(
+            "VPC {vpc} has public subnets in {} availability zone(s) ({}), and the load balancer and services need {count}: add public subnets in other zones, or list subnets with x-aws-subnets",
+            zones.len(),
+            if zones.is_empty() {
+                "none".to_string()
+            } else {
+                zones.join(", ")
+            }
+        ));
+    }
+    Ok(by_zone
+        .into_values()
+        .take(count)
+        .map(|mut list| {
+            list.sort_by_key(|s| (!s.default_for_zone, s.id.clone()));
+            list[0].id.clone()
+        })
+        .collect())
+}
+
+/// `x-aws-subnets` must exist and lie in distinct zones (EFS mount targets
+/// and load balancers allow one subnet per zone).
+fn check_named(ids: &[String], found: &[Subnet]) -> Result<(), String> {
+    let mut zones: BTreeMap<&str, &str> = BTreeMap::new();
+    for id in ids {
+        let Some(s) = found.iter().find(|s| &s.id == id) else {
+            return Err(format!(
+                "x-aws-subnets: subnet {id} does not exist in this account and region"
+            ));
+        };
+        if let Some(other) = zones.insert(&s.zone, id) {
+            return Err(format!(
+                "x-aws-subnets: {other} and {id} are both in {}; list one subnet per availability zone",
+                s.zone
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subnet(id: &str, zone: &str, default: bool) -> Subnet {
+        Subnet {
+            id: id.into(),
+            zone: zone.into(),
+            default_for_zone: default,
+        }
+    }
+
+    #[test]
+    fn picks_one_public_subnet_per_zone() {
+        let subnets = [
+            subnet("subnet-b2", "us-east-1b", false),
+            subnet("subnet-a1", "us-east-1a", false),
+            subnet("subnet-a0", "us-east-1a", true),
+            subnet("subnet-p", "us-east-1c", false),
+        ];
+        let tables = [
+            RouteTable {
+                main: true,
+                subnets: vec![],
+                internet: true,
+            },
+            // subnet-p is private: its own table has no internet route.
+            RouteTable {
+                main: false,
+                subnets: vec!["subnet-p".into()],
+                internet: false,
+            },
+        ];
+        assert_eq!(
+            choose("vpc-1", &subnets, &tables, 2).unwrap(),
+            ["subnet-a0", "subnet-b2"]
+        );
+        let err = choose("vpc-1", &subnets, &tables, 3).unwrap_err();
+        assert!(
+            err.contains("2 availability zone(s) (us-east-1a, us-east-1b)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_vpc_without_internet_route_has_no_public_subnet() {
+        let subnets = [subnet("subnet-a", "a", true), subnet("subnet-b", "b", true)];
+        let err = choose("vpc-1", &subnets, &[], 2).unwrap_err();
+        assert!(err.contains("0 availability zone(s) (none)"), "{err}");
+    }
+
+    #[test]
+    fn named_subnets_must_exist_in_distinct_zones() {
+        let found = [
+            subnet("subnet-a", "z1", false),
+            subnet("subnet-b", "z1", false),
+        ];
+        let ids = ["subnet-a".to_string(), "subnet-b".to_string()];
+        assert!(
+            check_named(&ids, &found)
+                .unwrap_err()
+                .contains("both in z1")
+        );
+        let ids = ["subnet-a".to_string(), "subnet-x".to_string()];
+        assert!(
+            check_named(&ids, &found)
+                .unwrap_err()
+                .contains("subnet-x does not exist")
+        );
+    }
+}

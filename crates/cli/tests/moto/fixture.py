@@ -1,0 +1,94 @@
+"""Test fixtures for the moto end-to-end tests: state that a real AWS
+account has and moto lacks, or that only running tasks would create.
+
+  fixture.py network                      give the default VPC an internet gateway
+                                          (AWS's default VPC has one; moto's has not)
+  fixture.py keep-tasks-running           stop moto's tasks from advancing a state per read
+  fixture.py run-task STACK LOGICAL_ID    start a Fargate task for a stack's ECS service
+  fixture.py put-logs GROUP STREAM MSG... write log events (1 ms apart, oldest first)
+  fixture.py stack-status NAME            print a stack's status (or NONE)
+
+The endpoint and dummy credentials come from the environment.
+"""
+import json, sys, time, urllib.request
+
+import boto3
+
+
+def network():
+    ec2 = boto3.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"]
+    main = next(t for t in tables if any(a.get("Main") for a in t["Associations"]))
+    ec2.create_route(RouteTableId=main["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    print(vpc)
+
+
+def keep_tasks_running(endpoint):
+    body = json.dumps({"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000000}})
+    req = urllib.request.Request(endpoint + "/moto-api/state-manager/set-transition", data=body.encode(), method="POST")
+    urllib.request.urlopen(req).read()
+
+
+def run_task(stack, logical_id):
+    ecs = boto3.client("ecs")
+    ec2 = boto3.client("ec2")
+    cfn = boto3.client("cloudformation")
+    resources = {r.get("LogicalResourceId"): r.get("PhysicalResourceId")
+                 for r in cfn.list_stack_resources(StackName=stack)["StackResourceSummaries"]}
+    physical = resources.__getitem__
+    cluster = physical("Cluster")
+    svc = ecs.describe_services(cluster=cluster, services=[physical(logical_id)])["services"][0]
+    # moto needs container-level memory for run_task: register a copy of the
+    # service's task definition with it.
+    td = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
+    containers = [dict(c, memoryReservation=128) for c in td["containerDefinitions"]]
+    family = td["family"] + "-fixture"
+    arn = ecs.register_task_definition(family=family, containerDefinitions=containers,
+                                       networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                                       cpu="256", memory="512")["taskDefinition"]["taskDefinitionArn"]
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]["SubnetId"]
+    sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"][0]["GroupId"]
+    task = ecs.run_task(cluster=cluster, taskDefinition=arn, launchType="FARGATE", group="service:" + svc["serviceName"],
+                        startedBy="ecs-svc/fixture",
+                        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}})["tasks"][0]
+    print(task["taskArn"].rsplit("/", 1)[-1])
+
+
+def put_logs(group, stream, messages):
+    logs = boto3.client("logs")
+    try:
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    now = int(time.time() * 1000) - 60_000
+    logs.put_log_events(logGroupName=group, logStreamName=stream,
+                        logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(messages)])
+
+
+def stack_status(name):
+    cfn = boto3.client("cloudformation")
+    try:
+        print(cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"])
+    except cfn.exceptions.ClientError:
+        print("NONE")
+
+
+if __name__ == "__main__":
+    import os
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "network":
+        network()
+    elif cmd == "keep-tasks-running":
+        keep_tasks_running(os.environ["AWS_ENDPOINT_URL"])
+    elif cmd == "run-task":
+        run_task(*args)
+    elif cmd == "put-logs":
+        put_logs(args[0], args[1], args[2:])
+    elif cmd == "stack-status":
+        stack_status(args[0])
+    else:
+        sys.exit("unknown fixture command " + cmd)
