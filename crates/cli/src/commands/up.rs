@@ -83,7 +83,13 @@ async fn up(
             *started.lock().expect("lock") = Some(stack_name.clone());
             let id = s.stack_id().unwrap_or(&stack_name).to_string();
             let after = progress::latest_event(&cfn, &id).await?;
-            progress::watch(&cfn, &id, after, &mut display, timeout).await?;
+            // How the earlier operation ended does not matter (a rolled back
+            // update can be updated again); only running out of time does.
+            if let progress::Waited::TimedOut(status) =
+                progress::watch(&cfn, &id, after, &mut display, timeout).await?
+            {
+                return Err(deploy::timed_out(&status));
+            }
             existing = stack::describe(&cfn, &stack_name).await?;
         }
     }
@@ -296,9 +302,10 @@ async fn apply(
         return Ok(());
     }
     let status = deploy::follow(aws, &id, after, display, timeout, verb).await?;
-    if display.mode() != Mode::Quiet || status.is_empty() {
-        println!("Stack {stack_name} {status}");
+    if display.mode() == Mode::Quiet {
+        return Ok(());
     }
+    println!("Stack {stack_name} {status}");
     if let Some(dns) = load_balancer_dns(aws, stack_name).await {
         println!("Load balancer: {dns}");
     }

@@ -218,10 +218,15 @@ pub async fn follow(
             }
             Err(Failure::Message(msg))
         }
-        Waited::TimedOut(status) => Err(Failure::Message(format!(
-            "the stack is still {status} after the --wait-timeout; it keeps going: run `docker ecs up` again to follow it, `docker ecs ps` to look, or `docker ecs down` to remove it"
-        ))),
+        Waited::TimedOut(status) => Err(timed_out(&status)),
     }
+}
+
+/// `--wait-timeout` ran out; nothing is cancelled.
+pub fn timed_out(status: &str) -> Failure {
+    Failure::Message(format!(
+        "the stack is still {status} after the --wait-timeout; it keeps going: run `docker ecs up` again to follow it, `docker ecs ps` to look, or `docker ecs down` to remove it"
+    ))
 }
 
 /// Why the services' tasks stopped: the usual real cause of a failed

@@ -7,6 +7,12 @@ account has and moto lacks, or that only running tasks would create.
   fixture.py run-task STACK LOGICAL_ID    start a Fargate task for a stack's ECS service
   fixture.py put-logs GROUP STREAM MSG... write log events (1 ms apart, oldest first)
   fixture.py stack-status NAME            print a stack's status (or NONE)
+  fixture.py stacks                       print the live stacks, one per line
+  fixture.py secret NAME                  print a secret's value
+  fixture.py secrets                      print the secrets' names, one per line
+  fixture.py buckets                      print the S3 buckets, one per line
+  fixture.py image STACK LOGICAL_ID NAME  print a container's image in the deployed template
+  fixture.py stop-task STACK TASK_ID      stop a task
 
 The endpoint and dummy credentials come from the environment.
 """
@@ -77,6 +83,30 @@ def stack_status(name):
         print("NONE")
 
 
+def stacks():
+    cfn = boto3.client("cloudformation")
+    for s in cfn.list_stacks()["StackSummaries"]:
+        if s["StackStatus"] != "DELETE_COMPLETE":
+            print(s["StackName"])
+
+
+def image(stack, logical_id, container):
+    # From the deployed template: moto's task definitions lose their
+    # containers' fields when a stack update registers a new revision.
+    cfn = boto3.client("cloudformation")
+    body = cfn.get_template(StackName=stack)["TemplateBody"]
+    template = body if isinstance(body, dict) else json.loads(body)
+    defs = template["Resources"][logical_id]["Properties"]["ContainerDefinitions"]
+    print(next(c["Image"] for c in defs if c["Name"] == container))
+
+
+def stop_task(stack, task_id):
+    cfn = boto3.client("cloudformation")
+    cluster = next(r["PhysicalResourceId"] for r in cfn.list_stack_resources(StackName=stack)["StackResourceSummaries"]
+                   if r.get("LogicalResourceId") == "Cluster")
+    boto3.client("ecs").stop_task(cluster=cluster, task=task_id, reason="Stopped by the test")
+
+
 if __name__ == "__main__":
     import os
     cmd, args = sys.argv[1], sys.argv[2:]
@@ -90,5 +120,19 @@ if __name__ == "__main__":
         put_logs(args[0], args[1], args[2:])
     elif cmd == "stack-status":
         stack_status(args[0])
+    elif cmd == "stacks":
+        stacks()
+    elif cmd == "secret":
+        print(boto3.client("secretsmanager").get_secret_value(SecretId=args[0])["SecretString"])
+    elif cmd == "secrets":
+        for s in boto3.client("secretsmanager").list_secrets()["SecretList"]:
+            print(s["Name"])
+    elif cmd == "buckets":
+        for b in boto3.client("s3").list_buckets()["Buckets"]:
+            print(b["Name"])
+    elif cmd == "image":
+        image(*args)
+    elif cmd == "stop-task":
+        stop_task(*args)
     else:
         sys.exit("unknown fixture command " + cmd)

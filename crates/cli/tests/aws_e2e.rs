@@ -1,0 +1,742 @@
+//! End to end against a real local AWS endpoint: the pinned moto server,
+//! one per test on a free loopback port. What moto lacks (an internet
+//! gateway in the default VPC, running tasks, log events) is seeded by
+//! `tests/moto/fixture.py`; moto's gaps in CloudFormation are removed by
+//! the app's `moto.yaml` overlay. Nothing in the product knows about moto.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+struct Moto {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("moto.log")).unwrap();
+        let child = Command::new(common::moto_server())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("moto_server starts");
+        let moto = Moto { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http_status(port, "/moto-api/") != Some(200) {
+            assert!(Instant::now() < deadline, "moto did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto.fixture(&["network"]);
+        moto.fixture(&["keep-tasks-running"]);
+        moto
+    }
+
+    /// `localhost`, not 127.0.0.1: moto serves S3 `TemplateURL`s only by that name.
+    fn endpoint(&self) -> String {
+        format!("http://localhost:{}", self.port)
+    }
+
+    fn fixture(&self, args: &[&str]) -> String {
+        let python = common::moto_server().with_file_name("python");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/fixture.py");
+        let mut cmd = Command::new(python);
+        cmd.arg(script).args(args);
+        aws_env(&mut cmd, self.dir.path(), &self.endpoint());
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "fixture {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+}
+
+fn http_status(port: u16, path: &str) -> Option<u16> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Dummy credentials, a fixed region, the endpoint, and nothing from the host.
+fn aws_env(cmd: &mut Command, home: &Path, endpoint: &str) {
+    common::clean_env(cmd, home);
+    cmd.env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.join("no-aws-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
+/// A copy of the test app in a temporary directory.
+struct App {
+    dir: tempfile::TempDir,
+}
+
+impl App {
+    fn new() -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/app");
+        for f in ["compose.yaml", "moto.yaml", "token.txt"] {
+            std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+        }
+        App { dir }
+    }
+
+    fn path(&self, f: &str) -> PathBuf {
+        self.dir.path().join(f)
+    }
+
+    fn edit(&self, from: &str, to: &str) {
+        let p = self.path("compose.yaml");
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from));
+        std::fs::write(&p, text.replace(from, to)).unwrap();
+    }
+
+    fn run_at(&self, endpoint: &str, args: &[&str]) -> Result {
+        let mut cmd = Command::new(common::docker_ecs());
+        cmd.current_dir(self.dir.path())
+            .args(["-f", "compose.yaml", "-f", "moto.yaml"])
+            .args(args);
+        aws_env(&mut cmd, self.dir.path(), endpoint);
+        Result(cmd.output().unwrap())
+    }
+
+    fn run(&self, moto: &Moto, args: &[&str]) -> Result {
+        self.run_at(&moto.endpoint(), args)
+    }
+}
+
+struct Result(Output);
+
+impl Result {
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    #[track_caller]
+    fn ok(self) -> Self {
+        assert_eq!(
+            self.code(),
+            0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    #[track_caller]
+    fn fails(self) -> Self {
+        assert_eq!(
+            self.code(),
+            1,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// Plain progress lines with the clock masked, for snapshots.
+fn progress_lines(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| {
+            let b = l.as_bytes();
+            if b.len() > 8 && b[2] == b':' && b[5] == b':' && b[8] == b' ' {
+                format!("HH:MM:SS{}", &l[8..])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn up_creates_the_stack_and_a_second_up_is_up_to_date() {
+    let moto = Moto::start();
+    let app = App::new();
+    let first = app.run(&moto, &["up", "--progress", "plain"]).ok();
+    insta::assert_snapshot!("up_create_plain", progress_lines(&first.stderr()));
+    assert!(first.stdout().contains("Stack demo CREATE_COMPLETE"));
+    assert!(
+        first.stdout().contains("Load balancer: "),
+        "{}",
+        first.stdout()
+    );
+    assert_eq!(moto.fixture(&["stack-status", "demo"]), "CREATE_COMPLETE");
+    // The secret went to Secrets Manager, and nowhere else.
+    assert_eq!(
+        moto.fixture(&["secret", "demo/token"]),
+        "not-a-real-secret-4f9a"
+    );
+    assert!(!first.stderr().contains("not-a-real-secret"));
+    assert!(!first.stdout().contains("not-a-real-secret"));
+
+    let second = app.run(&moto, &["up", "--progress", "plain"]).ok();
+    assert!(
+        second.stdout().contains("Stack demo is up to date"),
+        "{}",
+        second.stdout()
+    );
+    assert!(second.stderr().contains("Secret demo/token: unchanged"));
+    assert_eq!(moto.fixture(&["stacks"]), "demo");
+}
+
+#[test]
+fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
+    let moto = Moto::start();
+    let app = App::new();
+
+    // A dry run of a new project leaves nothing behind.
+    let dry = app.run(&moto, &["up", "--dry-run"]).ok();
+    assert!(
+        dry.stdout().contains("Would create stack demo:"),
+        "{}",
+        dry.stdout()
+    );
+    assert!(
+        dry.stdout().contains("Add      WebService"),
+        "{}",
+        dry.stdout()
+    );
+    assert!(dry.stdout().contains("Dry run: nothing was changed"));
+    assert_eq!(moto.fixture(&["stack-status", "demo"]), "NONE");
+    assert_eq!(moto.fixture(&["secrets"]), "");
+
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    assert_eq!(
+        moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]),
+        "nginx:1.27"
+    );
+    app.edit("nginx:1.27", "nginx:1.28");
+
+    let dry = app.run(&moto, &["up", "--dry-run"]).ok();
+    assert!(
+        dry.stdout().contains("Would update stack demo:"),
+        "{}",
+        dry.stdout()
+    );
+    assert!(
+        dry.stdout().contains("Modify   WebTaskDefinition"),
+        "{}",
+        dry.stdout()
+    );
+    assert!(
+        dry.stdout().contains("0 to add, 1 to modify"),
+        "{}",
+        dry.stdout()
+    );
+    assert_eq!(
+        moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]),
+        "nginx:1.27"
+    );
+    assert_eq!(moto.fixture(&["stack-status", "demo"]), "CREATE_COMPLETE");
+
+    let update = app.run(&moto, &["up", "--progress", "plain"]).ok();
+    assert!(
+        update.stderr().contains("Updating stack demo: 1 change(s)"),
+        "{}",
+        update.stderr()
+    );
+    assert!(update.stderr().contains("UPDATE_COMPLETE"));
+    assert!(update.stdout().contains("Stack demo UPDATE_COMPLETE"));
+    assert_eq!(
+        moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]),
+        "nginx:1.28"
+    );
+}
+
+#[test]
+fn ps_lists_services_tasks_and_ports() {
+    let moto = Moto::start();
+    let app = App::new();
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    let web1 = moto.fixture(&["run-task", "demo", "WebService"]);
+    let web2 = moto.fixture(&["run-task", "demo", "WebService"]);
+    let worker = moto.fixture(&["run-task", "demo", "WorkerService"]);
+
+    let table = app.run(&moto, &["ps"]).ok().stdout();
+    let header = table.lines().next().unwrap();
+    for col in [
+        "NAME", "SERVICE", "TASK", "STATUS", "HEALTH", "RUNNING", "PORTS",
+    ] {
+        assert!(header.contains(col), "{header}");
+    }
+    for id in [&web1, &web2, &worker] {
+        assert!(table.contains(id.as_str()), "{table}");
+    }
+    assert!(table.contains(".elb.amazonaws.com:80->80/tcp"), "{table}");
+    assert_eq!(table.lines().count(), 4, "{table}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&app.run(&moto, &["ps", "--format", "json"]).ok().stdout()).unwrap();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    let w = rows
+        .iter()
+        .find(|r| r["TaskID"] == worker.as_str())
+        .unwrap();
+    assert_eq!(w["Service"], "worker");
+    assert_eq!(w["Status"], "RUNNING");
+    assert_eq!(w["DesiredCount"], 1);
+    let web = rows.iter().find(|r| r["Service"] == "web").unwrap();
+    assert_eq!(web["Publishers"][0]["PublishedPort"], 80);
+    assert_eq!(web["Publishers"][0]["Protocol"], "tcp");
+
+    // Service filters work.
+    let only = app.run(&moto, &["ps", "-q", "worker"]).ok().stdout();
+    assert_eq!(only.trim(), worker);
+    let err = app.run(&moto, &["ps", "nope"]).fails().stderr();
+    assert!(err.contains("no such service: nope"), "{err}");
+
+    // Stopped tasks only with -a.
+    moto.fixture(&["stop-task", "demo", &web2]);
+    let running = app.run(&moto, &["ps", "-q"]).ok().stdout();
+    assert!(!running.contains(&web2), "{running}");
+    let all = app.run(&moto, &["ps", "-a"]).ok().stdout();
+    assert!(all.contains(&web2) && all.contains("STOPPED"), "{all}");
+}
+
+#[test]
+fn logs_show_the_services_events() {
+    let moto = Moto::start();
+    let app = App::new();
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    moto.fixture(&[
+        "put-logs",
+        "/docker-compose/demo",
+        "demo/web/task1",
+        "GET / 200",
+        "GET /missing 404",
+        "GET /b 200",
+    ]);
+    moto.fixture(&[
+        "put-logs",
+        "/docker-compose/demo",
+        "demo/worker/task2",
+        "working",
+        "done",
+    ]);
+    // An init container's stream is not a service's log.
+    moto.fixture(&[
+        "put-logs",
+        "/docker-compose/demo",
+        "demo/Web_Secrets_InitContainer/task1",
+        "init",
+    ]);
+
+    let all = app.run(&moto, &["logs"]).ok().stdout();
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 5, "{all}");
+    assert!(lines.contains(&"web-1    | GET /missing 404"), "{all}");
+    assert!(lines.contains(&"worker-1 | done"), "{all}");
+    assert!(!all.contains("init"), "{all}");
+
+    let web = app.run(&moto, &["logs", "web"]).ok().stdout();
+    assert_eq!(
+        web,
+        "web-1 | GET / 200\nweb-1 | GET /missing 404\nweb-1 | GET /b 200\n"
+    );
+
+    let tail = app.run(&moto, &["logs", "--tail", "1"]).ok().stdout();
+    assert_eq!(tail.lines().count(), 2, "{tail}");
+    assert!(
+        tail.contains("web-1    | GET /b 200") && tail.contains("worker-1 | done"),
+        "{tail}"
+    );
+
+    let bare = app
+        .run(&moto, &["logs", "--no-log-prefix", "-t", "worker"])
+        .ok()
+        .stdout();
+    let first = bare.lines().next().unwrap();
+    assert!(
+        first.ends_with("Z working") && first.starts_with("20"),
+        "{bare}"
+    );
+
+    let none = app
+        .run(
+            &moto,
+            &["logs", "--since", "2000-01-01", "--until", "2000-01-02"],
+        )
+        .ok();
+    assert_eq!(none.stdout(), "");
+    let err = app.run(&moto, &["logs", "nope"]).fails().stderr();
+    assert!(err.contains("no such service: nope"), "{err}");
+}
+
+#[test]
+fn ls_shows_the_project_and_down_removes_it_twice() {
+    let moto = Moto::start();
+    let app = App::new();
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    let ls = app.run(&moto, &["ls"]).ok().stdout();
+    assert!(ls.lines().nth(1).unwrap().starts_with("demo "), "{ls}");
+    assert!(
+        ls.contains("Running") && ls.contains("CREATE_COMPLETE"),
+        "{ls}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&app.run(&moto, &["ls", "--format", "json"]).ok().stdout()).unwrap();
+    assert_eq!(json[0]["Name"], "demo");
+    assert_eq!(json[0]["Status"], "Running");
+    let filtered = app
+        .run(&moto, &["ls", "--filter", "name=other", "-q"])
+        .ok()
+        .stdout();
+    assert_eq!(filtered, "");
+    app.run(&moto, &["ls", "--filter", "bogus"]).fails();
+
+    let down = app.run(&moto, &["down", "--progress", "plain"]).ok();
+    assert!(
+        down.stdout().contains("Stack demo deleted"),
+        "{}",
+        down.stdout()
+    );
+    assert!(
+        down.stderr().contains("DELETE_COMPLETE"),
+        "{}",
+        down.stderr()
+    );
+    assert!(
+        down.stdout().contains("Retained: secret demo/token"),
+        "{}",
+        down.stdout()
+    );
+    assert_eq!(moto.fixture(&["stack-status", "demo"]), "NONE");
+    let again = app.run(&moto, &["down"]).ok();
+    assert!(
+        again.stdout().contains("nothing to remove"),
+        "{}",
+        again.stdout()
+    );
+    // -p alone names the project; no Compose file is needed.
+    let mut cmd = Command::new(common::docker_ecs());
+    cmd.args(["-p", "demo", "down"]);
+    aws_env(&mut cmd, moto.dir.path(), &moto.endpoint());
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(app.run(&moto, &["ls", "-q"]).ok().stdout(), "");
+}
+
+#[test]
+fn a_template_moto_rejects_fails_with_its_reason() {
+    let moto = Moto::start();
+    let app = App::new();
+    let overlay = std::fs::read_to_string(app.path("moto.yaml")).unwrap()
+        + "    WebTCP80TargetGroup:\n      Properties:\n        Protocol: HTTPX\n";
+    std::fs::write(app.path("moto.yaml"), overlay).unwrap();
+    let r = app.run(&moto, &["up", "--progress", "plain"]).fails();
+    let err = r.stderr();
+    assert!(
+        err.contains("error: creating stack demo: ValidationError"),
+        "{err}"
+    );
+    assert!(err.contains("HTTPX"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    // moto leaves that stack CREATE_IN_PROGRESS for ever: the next `up`
+    // follows it, and --wait-timeout bounds the wait.
+    assert_eq!(
+        moto.fixture(&["stack-status", "demo"]),
+        "CREATE_IN_PROGRESS"
+    );
+    let r = app
+        .run(&moto, &["up", "--progress", "plain", "--wait-timeout", "1"])
+        .fails();
+    let err = r.stderr();
+    assert!(
+        err.contains("Stack demo is CREATE_IN_PROGRESS; following it"),
+        "{err}"
+    );
+    assert!(
+        err.contains("still CREATE_IN_PROGRESS after the --wait-timeout"),
+        "{err}"
+    );
+
+    // Ctrl-C detaches with a hint, exit 130, and never deletes the stack.
+    let mut cmd = Command::new(common::docker_ecs());
+    cmd.current_dir(app.dir.path()).args([
+        "-f",
+        "compose.yaml",
+        "-f",
+        "moto.yaml",
+        "up",
+        "--progress",
+        "plain",
+    ]);
+    aws_env(&mut cmd, app.dir.path(), &moto.endpoint());
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("detached: stack demo keeps deploying"),
+        "{err}"
+    );
+    assert_eq!(
+        moto.fixture(&["stack-status", "demo"]),
+        "CREATE_IN_PROGRESS"
+    );
+}
+
+#[test]
+fn a_large_template_travels_through_s3_and_the_bucket_is_removed() {
+    let moto = Moto::start();
+    let app = App::new();
+    let mut compose = String::from("name: big\nservices:\n");
+    let mut overlay = String::from(
+        "x-aws-cloudformation:\n  Resources:\n    LogGroup:\n      Properties:\n        KmsKeyId: null\n    LogsKey:\n      Properties:\n        Tags: null\n",
+    );
+    for i in 0..20 {
+        compose.push_str(&format!(
+            "  worker{i}:\n    image: busybox:1.36\n    command: [\"sleep\", \"{i}\"]\n    environment:\n      ROLE: worker-number-{i}\n"
+        ));
+        overlay.push_str(&format!(
+            "    Worker{i}Service:\n      Properties:\n        ServiceRegistries: null\n"
+        ));
+    }
+    std::fs::write(app.path("compose.yaml"), compose).unwrap();
+    std::fs::write(app.path("moto.yaml"), overlay).unwrap();
+    let body = app
+        .run(&moto, &["convert", "--format", "json"])
+        .ok()
+        .stdout();
+    let compact =
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&body).unwrap()).unwrap();
+    assert!(
+        compact.len() > 51_200,
+        "the template is only {} bytes",
+        compact.len()
+    );
+
+    let up = app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    assert_eq!(up.stdout(), "", "quiet prints nothing");
+    assert_eq!(moto.fixture(&["stack-status", "big"]), "CREATE_COMPLETE");
+    assert_eq!(
+        moto.fixture(&["buckets"]),
+        "",
+        "the temporary bucket is gone"
+    );
+}
+
+#[test]
+fn missing_credentials_or_region_give_one_clear_sentence() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = Command::new(common::docker_ecs());
+        common::clean_env(&mut cmd, home.path());
+        cmd.args(["ls"])
+            .env("AWS_CONFIG_FILE", home.path().join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("none"))
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(&[("AWS_REGION", "us-east-1")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: no AWS credentials found: run `aws configure`"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let out = run(&[("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: no AWS region is set: pass --region"),
+        "{err}"
+    );
+}
+
+/// A proxy in front of moto that answers throttling errors and HTTP 500s
+/// (with an HTML body, as moto's own crashes do) for the first requests,
+/// before they reach moto: a retried call must not run twice.
+struct FaultyProxy {
+    port: u16,
+    faults: Arc<AtomicUsize>,
+}
+
+impl FaultyProxy {
+    fn start(upstream: u16, failing: usize) -> FaultyProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let faults = Arc::new(AtomicUsize::new(0));
+        let f = faults.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                let f = f.clone();
+                std::thread::spawn(move || serve(conn, upstream, n, failing, &f));
+            }
+        });
+        FaultyProxy { port, faults }
+    }
+}
+
+/// Read one HTTP/1.1 request (headers and Content-Length body).
+fn read_request(conn: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = conn.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = conn.read(&mut chunk).ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Some(buf);
+        }
+    }
+}
+
+fn serve(mut conn: TcpStream, upstream: u16, n: usize, failing: usize, faults: &AtomicUsize) {
+    // One request per connection: the client reconnects after `close`.
+    let Some(request) = read_request(&mut conn) else {
+        return;
+    };
+    if n < failing && n % 3 != 2 {
+        faults.fetch_add(1, Ordering::SeqCst);
+        let head = String::from_utf8_lossy(&request).to_lowercase();
+        let (status, kind, body) = if n.is_multiple_of(2) {
+            (
+                "500 Internal Server Error",
+                "text/html",
+                "<!doctype html><title>500 Internal Server Error</title>".to_string(),
+            )
+        } else if head.contains("x-amz-json") {
+            (
+                "400 Bad Request",
+                "application/x-amz-json-1.1",
+                r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string(),
+            )
+        } else {
+            (
+                "400 Bad Request",
+                "text/xml",
+                "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>".to_string(),
+            )
+        };
+        let _ = write!(
+            conn,
+            "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        return;
+    }
+    // Forward, asking moto to close after its answer so that the whole
+    // response is simply everything it sends.
+    let text = String::from_utf8_lossy(&request).into_owned();
+    let end = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head: Vec<&str> = text[..end]
+        .split("\r\n")
+        .filter(|l| !l.to_lowercase().starts_with("connection:"))
+        .collect();
+    let mut forwarded = head.join("\r\n").into_bytes();
+    forwarded.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+    forwarded.extend_from_slice(&request[end + 4..]);
+    let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else {
+        return;
+    };
+    let _ = up.write_all(&forwarded);
+    let mut response = Vec::new();
+    let _ = up.read_to_end(&mut response);
+    let _ = conn.write_all(&response);
+}
+
+#[test]
+fn up_survives_throttling_and_server_errors_without_duplicates() {
+    let moto = Moto::start();
+    let proxy = FaultyProxy::start(moto.port, 40);
+    let app = App::new();
+    let endpoint = format!("http://localhost:{}", proxy.port);
+    let up = app.run_at(&endpoint, &["up", "--progress", "plain"]).ok();
+    assert!(
+        up.stdout().contains("Stack demo CREATE_COMPLETE"),
+        "{}",
+        up.stdout()
+    );
+    assert!(
+        proxy.faults.load(Ordering::SeqCst) >= 20,
+        "the proxy injected faults"
+    );
+    assert_eq!(moto.fixture(&["stacks"]), "demo");
+    assert_eq!(moto.fixture(&["secrets"]), "demo/token");
+    let again = app.run_at(&endpoint, &["up"]).ok();
+    assert!(again.stdout().contains("up to date"), "{}", again.stdout());
+    let ps = app.run_at(&endpoint, &["ps"]).ok().stdout();
+    assert!(ps.contains("demo-web"), "{ps}");
+}
