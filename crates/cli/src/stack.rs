@@ -128,6 +128,15 @@ impl Deployed {
             .filter(move |(_, r)| r["Type"] == kind)
     }
 
+    /// The value a stack parameter was deployed with.
+    pub fn parameter(&self, key: &str) -> Option<&str> {
+        self.stack
+            .parameters()
+            .iter()
+            .find(|p| p.parameter_key() == Some(key))
+            .and_then(|p| p.parameter_value())
+    }
+
     pub fn output(&self, key: &str) -> Option<&str> {
         self.stack
             .outputs()

@@ -464,6 +464,39 @@ fn ls_shows_the_project_and_down_removes_it_twice() {
 }
 
 #[test]
+fn logs_outlive_down_and_the_next_up_writes_to_them_again() {
+    let moto = Moto::start();
+    let app = App::new();
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    moto.fixture(&[
+        "put-logs",
+        "/docker-compose/demo",
+        "demo/web/task1",
+        "before down",
+    ]);
+    let down = app.run(&moto, &["down"]).ok().stdout();
+    assert!(
+        down.contains("Retained: log group /docker-compose/demo"),
+        "{down}"
+    );
+    assert!(down.contains("Retained: KMS key"), "{down}");
+    let up = app.run(&moto, &["up", "--progress", "plain"]).ok();
+    assert!(
+        up.stderr()
+            .contains("Logs: re-attaching log group /docker-compose/demo"),
+        "{}",
+        up.stderr()
+    );
+    assert_eq!(
+        app.run(&moto, &["logs"]).ok().stdout(),
+        "web-1 | before down\n"
+    );
+    // The re-attached group stays attached: the next up changes nothing.
+    let again = app.run(&moto, &["up"]).ok().stdout();
+    assert!(again.contains("up to date"), "{again}");
+}
+
+#[test]
 fn a_template_moto_rejects_fails_with_its_reason() {
     let moto = Moto::start();
     let app = App::new();

@@ -215,8 +215,18 @@ fn logging_options_and_retention() {
     let c = main_container(&t, "FooTaskDefinition", "foo");
     let opts = &c["LogConfiguration"]["Options"];
     assert_eq!(opts["awslogs-datetime-format"], "%Y-%m-%d");
-    assert_eq!(opts["awslogs-group"], json!({"Ref": "LogGroup"}));
+    // The stack's own group, or the one `up` re-attaches after a `down`.
+    assert_eq!(
+        opts["awslogs-group"],
+        json!({"Fn::If": ["CreateLogGroup", {"Ref": "LogGroup"}, {"Ref": "ExistingLogGroup"}]})
+    );
     assert_eq!(props(&t, "LogGroup")["RetentionInDays"], 14);
+    // Logs (and the key that encrypts them) outlive `down`.
+    for id in ["LogGroup", "LogsKey"] {
+        assert_eq!(t["Resources"][id]["DeletionPolicy"], "Retain");
+        assert_eq!(t["Resources"][id]["Condition"], "CreateLogGroup");
+    }
+    assert_eq!(t["Parameters"]["ExistingLogGroup"]["Default"], "");
     assert_eq!(
         props(&t, "LogGroup")["LogGroupName"],
         "/docker-compose/logging"

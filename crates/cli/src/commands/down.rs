@@ -90,6 +90,12 @@ fn describe_retained(resource: &serde_json::Value, logical: &str, physical: &str
             .and_then(|t| t["Value"].as_str())
     });
     match (resource["Type"].as_str(), volume) {
+        (Some("AWS::Logs::LogGroup"), _) => format!(
+            "log group {physical}; the next `docker ecs up` writes to it again. Delete it with `aws logs delete-log-group --log-group-name {physical}`"
+        ),
+        (Some("AWS::KMS::Key"), _) => {
+            format!("KMS key {physical}, which encrypts the retained logs")
+        }
         (Some("AWS::EFS::FileSystem"), Some(v)) => format!(
             "EFS file system {physical} (volume {v}); the next `docker ecs up` re-attaches it. Delete it with `aws efs delete-file-system --file-system-id {physical}` once its mount targets are gone"
         ),

@@ -84,9 +84,8 @@ async fn logs(
         .filter(|s| args.services.is_empty() || args.services.contains(&s.service))
         .collect();
     let client = aws.logs();
-    let printer = Printer::new(args, &sources);
-
     let found = streams(&client, &sources).await?;
+    let printer = Printer::new(args, &sources, &found);
     let mut lines = Vec::new();
     match args.tail {
         Some(n) => {
@@ -142,14 +141,9 @@ pub fn sources(d: &Deployed) -> Vec<Source> {
             if c["LogConfiguration"]["LogDriver"] != "awslogs" {
                 continue;
             }
-            let group = match (
-                &opts["awslogs-group"],
-                stack::reference(&opts["awslogs-group"]),
-            ) {
-                (_, Some(logical)) => d.physical_id(logical).map(str::to_string),
-                (v, None) => v.as_str().map(str::to_string),
+            let Some(group) = resolve(d, &opts["awslogs-group"]) else {
+                continue;
             };
-            let Some(group) = group else { continue };
             let prefix = opts["awslogs-stream-prefix"].as_str().unwrap_or_default();
             out.push(Source {
                 service: service.to_string(),
@@ -160,6 +154,26 @@ pub fn sources(d: &Deployed) -> Vec<Source> {
     }
     out.sort_by(|a, b| a.service.cmp(&b.service));
     out
+}
+
+/// The value of a template expression as deployed: a string, a `Ref` to a
+/// resource (its physical ID) or to a parameter (its value), or the branch
+/// of an `Fn::If` that resolves (the stack's log group, or the re-attached one).
+fn resolve(d: &Deployed, v: &serde_json::Value) -> Option<String> {
+    if let Some(s) = v.as_str() {
+        return Some(s.to_string());
+    }
+    if let Some(logical) = stack::reference(v) {
+        return d
+            .physical_id(logical)
+            .or_else(|| d.parameter(logical).filter(|p| !p.is_empty()))
+            .map(str::to_string);
+    }
+    v.get("Fn::If")?
+        .as_array()?
+        .iter()
+        .skip(1)
+        .find_map(|branch| resolve(d, branch))
 }
 
 /// Every stream of the sources, labelled `web-1`, `web-2`, … in the order
@@ -303,7 +317,7 @@ struct Printer {
 }
 
 impl Printer {
-    fn new(args: &LogsArgs, sources: &[Source]) -> Printer {
+    fn new(args: &LogsArgs, sources: &[Source], streams: &[Stream]) -> Printer {
         let colour = !args.no_color
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none();
@@ -318,11 +332,8 @@ impl Printer {
         Printer {
             prefix: !args.no_log_prefix,
             timestamps: args.timestamps,
-            width: sources
-                .iter()
-                .map(|s| s.service.len() + 2)
-                .max()
-                .unwrap_or(0),
+            // Labels line up, as docker compose aligns its container names.
+            width: streams.iter().map(|s| s.label.len()).max().unwrap_or(0),
             colours,
         }
     }

@@ -170,15 +170,28 @@ async fn up(
         display.note(&format!("Secret {}: {}", s.name, s.action));
         values.insert(s.parameter.clone(), s.arn.clone());
     }
-    for fs in &conversion.filesystem_parameters {
-        let value = match existing.as_ref().and_then(|s| {
+    // Keep what the stack has (its own resource, or the one it re-attached):
+    // looking a retained one up again would detach the stack's own.
+    let deployed_value = |key: &str| {
+        existing.as_ref().and_then(|s| {
             s.parameters()
                 .iter()
-                .find(|p| p.parameter_key() == Some(fs.parameter.as_str()))
+                .find(|p| p.parameter_key() == Some(key))
                 .map(|p| p.parameter_value().unwrap_or("").to_string())
-        }) {
-            // Keep what the stack has: its own file system, or the one it
-            // re-attached. Looking it up by tag again would detach it.
+        })
+    };
+    if declared.contains_key(ecs::convert::EXISTING_LOG_GROUP) {
+        let value = match deployed_value(ecs::convert::EXISTING_LOG_GROUP) {
+            Some(v) => v,
+            None => retained_log_group(&aws, &project).await?,
+        };
+        if !value.is_empty() && existing.is_none() {
+            display.note(&format!("Logs: re-attaching log group {value}"));
+        }
+        values.insert(ecs::convert::EXISTING_LOG_GROUP.to_string(), value);
+    }
+    for fs in &conversion.filesystem_parameters {
+        let value = match deployed_value(&fs.parameter) {
             Some(v) => v,
             None => retained_filesystem(&aws, &project, &fs.volume).await?,
         };
@@ -347,6 +360,28 @@ fn print_changes(stack: &str, create: bool, changes: &[deploy::Change]) {
         })
         .collect();
     println!("{}", summary.join(", "));
+}
+
+/// The log group a previous deployment of this project retained, or "".
+async fn retained_log_group(aws: &Aws, project: &str) -> Result<String, Failure> {
+    let name = format!("/docker-compose/{project}");
+    let mut pages = aws
+        .logs()
+        .describe_log_groups()
+        .log_group_name_prefix(&name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws::message("looking for the project's log group", e))?;
+        if page
+            .log_groups()
+            .iter()
+            .any(|g| g.log_group_name() == Some(name.as_str()))
+        {
+            return Ok(name);
+        }
+    }
+    Ok(String::new())
 }
 
 /// An EFS file system a previous deployment of this project retained for

@@ -78,6 +78,26 @@ pub fn log_group(ctx: &mut Ctx, ext: &Reader) {
     }
     let tags = vec![ctx.project_tag()];
     let group_name = format!("/docker-compose/{}", ctx.name());
+    // Logs outlive `down` (the group and its key are retained); the next
+    // first `up` passes the retained group here instead of creating one.
+    ctx.t.parameters.insert(
+        EXISTING_LOG_GROUP.into(),
+        Parameter {
+            kind: "String".into(),
+            description: format!(
+                "An existing log group for the services (empty: create {group_name}; docker ecs up re-attaches the one a previous deployment retained)"
+            ),
+            default: Some(Expr::str("")),
+            allowed_values: vec![],
+        },
+    );
+    ctx.t.conditions.insert(
+        CREATE_LOG_GROUP.into(),
+        Expr::Equals(
+            Box::new(Expr::reference(EXISTING_LOG_GROUP)),
+            Box::new(Expr::str("")),
+        ),
+    );
     // Logs are encrypted with a key of the project's own unless the project
     // names one (an ARN) or opts out with `false`.
     let key: Option<serde_json::Value> = ctx.ok(ext.get(
@@ -104,7 +124,10 @@ pub fn log_group(ctx: &mut Ctx, ext: &Reader) {
                     pending_window_in_days: 7,
                     key_policy: logs_key_policy(&group_name),
                     tags: tags.clone(),
-                }),
+                })
+                .when(CREATE_LOG_GROUP)
+                // The retained log group stays readable only with its key.
+                .retained(),
             );
             Some(Expr::get_att("LogsKey", "Arn"))
         }
@@ -117,8 +140,23 @@ pub fn log_group(ctx: &mut Ctx, ext: &Reader) {
             retention_in_days: Some(retention.unwrap_or(30)),
             kms_key_id,
             tags,
-        }),
+        })
+        .when(CREATE_LOG_GROUP)
+        .retained(),
     );
+}
+
+/// The parameter through which `up` re-attaches a retained log group.
+pub const EXISTING_LOG_GROUP: &str = "ExistingLogGroup";
+pub const CREATE_LOG_GROUP: &str = "CreateLogGroup";
+
+/// Where the services log: the stack's group, or the re-attached one.
+pub fn log_group_ref() -> Expr {
+    Expr::if_(
+        CREATE_LOG_GROUP,
+        Expr::reference("LogGroup"),
+        Expr::reference(EXISTING_LOG_GROUP),
+    )
 }
 
 /// The account administers the key; CloudWatch Logs may use it for this

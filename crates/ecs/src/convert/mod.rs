@@ -11,6 +11,8 @@ mod ports;
 mod service;
 mod storage;
 
+pub use cluster::EXISTING_LOG_GROUP;
+
 use crate::cfn::{Expr, Output, Parameter, Tag, Template};
 use crate::extensions::{self, Reader};
 use compose::node::KeyPath;

@@ -868,7 +868,7 @@ fn gpu_request(s: &Service) -> Option<i64> {
 
 fn log_configuration(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> LogConfiguration {
     let mut options = indexmap::IndexMap::new();
-    options.insert("awslogs-group".to_string(), Expr::reference("LogGroup"));
+    options.insert("awslogs-group".to_string(), super::cluster::log_group_ref());
     options.insert("awslogs-region".to_string(), Expr::reference("AWS::Region"));
     options.insert("awslogs-stream-prefix".to_string(), Expr::str(ctx.name()));
     if let Some(l) = &s.logging {
