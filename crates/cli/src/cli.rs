@@ -67,6 +67,15 @@ pub struct AwsArgs {
     /// Send AWS API calls to this endpoint (AWS_ENDPOINT_URL is honoured too)
     #[arg(long, global = true, value_name = "URL", help_heading = "AWS")]
     pub endpoint_url: Option<String>,
+
+    /// Docker context to use: an ecs context keeps an AWS profile and region
+    /// (default: DOCKER_CONTEXT, then `docker context use`)
+    #[arg(long, global = true, value_name = "NAME", help_heading = "AWS")]
+    pub context: Option<String>,
+
+    /// Docker's configuration directory (docker passes it to plugins)
+    #[arg(long = "config", global = true, value_name = "DIR", hide = true)]
+    pub docker_config: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -112,6 +121,33 @@ pub enum Command {
         after_help = "Examples:\n  docker ecs ls\n  docker ecs ls --filter name=shop --format json"
     )]
     Ls(LsArgs),
+
+    /// Manage ecs contexts: Docker contexts that keep an AWS profile and region
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  docker ecs context create prod --profile prod --region eu-west-1\n  docker ecs context create ci --from-env\n  docker ecs context create dev --access-keys --region us-east-1\n  docker context use prod    # or: docker --context prod ecs up"
+    )]
+    Context(ContextCommand),
+
+    /// Manage secrets in AWS Secrets Manager
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  docker ecs secret create db-password ./password.txt\n  printf %s \"$TOKEN\" | docker ecs secret create api-token - --label team=web\n  docker ecs secret ls\n  docker ecs secret rm db-password"
+    )]
+    Secret(SecretCommand),
+
+    /// Manage volumes (Amazon EFS file systems)
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  docker ecs volume create data\n  docker ecs volume create db --opt performance_mode=maxIO --opt lifecycle_policy=AFTER_30_DAYS\n  docker ecs volume ls\n  docker ecs volume rm data"
+    )]
+    Volume(VolumeCommand),
+
+    /// Install docker-ecs as a Docker CLI plugin (`docker ecs …`)
+    #[command(
+        after_help = "Copies this binary to $DOCKER_CONFIG/cli-plugins/docker-ecs (default ~/.docker/cli-plugins)."
+    )]
+    Install,
 
     /// Show the docker-ecs version information
     Version(VersionArgs),
@@ -309,4 +345,151 @@ pub struct LsArgs {
     /// Only display project names
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContextCommand {
+    /// Create an ecs context
+    Create(ContextCreateArgs),
+    /// List the ecs contexts
+    #[command(alias = "list")]
+    Ls {
+        /// Format the output
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+        /// Only show context names
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Display detailed information on contexts
+    Inspect {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Remove ecs contexts
+    #[command(alias = "remove")]
+    Rm {
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Remove the context in use too
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// `--profile NAME` (here: an AWS profile) and `--region` are the global
+/// AWS options; exactly one credentials source is required.
+#[derive(Args, Debug)]
+#[command(group(
+    clap::ArgGroup::new("source").args(["from_env", "access_keys"]).multiple(false)
+))]
+pub struct ContextCreateArgs {
+    /// Context name
+    pub name: String,
+
+    /// Take credentials and region from the environment when commands run
+    #[arg(long)]
+    pub from_env: bool,
+
+    /// Store new access keys in a new AWS profile (asked for, or --access-key-id plus stdin)
+    #[arg(long)]
+    pub access_keys: bool,
+
+    /// Access key ID for --access-keys
+    #[arg(long, value_name = "ID", requires = "access_keys")]
+    pub access_key_id: Option<String>,
+
+    /// Read the secret access key for --access-keys from stdin
+    #[arg(long, requires = "access_keys")]
+    pub secret_access_key_stdin: bool,
+
+    /// Description of the context
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretCommand {
+    /// Create a secret from a file, or from stdin with `-`
+    Create {
+        /// Secret name
+        name: String,
+        /// File holding the value, or `-` for stdin
+        file: String,
+        /// Description of the secret
+        #[arg(long)]
+        description: Option<String>,
+        /// Label (tag) as KEY=VALUE; repeatable
+        #[arg(short, long = "label", value_name = "KEY=VALUE")]
+        labels: Vec<String>,
+    },
+    /// List the secrets docker-ecs manages
+    #[command(alias = "list")]
+    Ls {
+        /// Format the output
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+        /// Only show names
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Show a secret's details (never its value)
+    Inspect {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Delete secrets (recoverable for 7 days unless --force)
+    #[command(alias = "remove")]
+    Rm {
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Delete at once, without the recovery window
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VolumeCommand {
+    /// Create an EFS file system
+    Create {
+        /// Volume name
+        name: String,
+        /// EFS option as KEY=VALUE (performance_mode, throughput_mode,
+        /// provisioned_throughput, lifecycle_policy, backup_policy); repeatable
+        #[arg(short, long = "opt", value_name = "KEY=VALUE")]
+        options: Vec<String>,
+    },
+    /// List the volumes docker-ecs manages
+    #[command(alias = "list")]
+    Ls {
+        /// Format the output
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+        /// Only show names
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Show a volume's details
+    Inspect {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Delete volumes (their data is lost)
+    #[command(alias = "remove")]
+    Rm {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap checks the whole command tree (no two flags share a name,
+    /// globals included) only when a subcommand is used; check them all.
+    #[test]
+    fn the_command_tree_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -5,6 +5,7 @@
 mod aws;
 mod cli;
 mod commands;
+mod context;
 mod deploy;
 mod plugin;
 mod progress;
@@ -61,12 +62,21 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> commands::Outcome {
     match &cli.command {
         Command::Config(args) => commands::config::run(&cli.project, args),
-        Command::Convert(args) => commands::convert::run(&cli.project, args),
+        Command::Convert(args) => {
+            // Offline, but a context named on the command line must exist
+            // and be an ecs context, as for every other command.
+            aws::with_context(&cli.aws)?;
+            commands::convert::run(&cli.project, args)
+        }
         Command::Up(args) => commands::up::run(&cli.project, &cli.aws, args),
         Command::Down(args) => commands::down::run(&cli.project, &cli.aws, args),
         Command::Ps(args) => commands::ps::run(&cli.project, &cli.aws, args),
         Command::Logs(args) => commands::logs::run(&cli.project, &cli.aws, args),
         Command::Ls(args) => commands::ls::run(&cli.aws, args),
+        Command::Context(command) => commands::context::run(&cli.aws, command),
+        Command::Secret(command) => commands::secret::run(&cli.project, &cli.aws, command),
+        Command::Volume(command) => commands::volume::run(&cli.project, &cli.aws, command),
+        Command::Install => commands::install(&cli.aws),
         Command::Version(args) => commands::version::run(args),
         Command::Completion { shell } => {
             let mut cmd = Cli::command();

@@ -18,16 +18,94 @@ pub fn prepare_args(mut args: Vec<OsString>) -> Invocation {
     {
         return Invocation::Metadata;
     }
-    // `docker-ecs ecs …` (how docker invokes plugins) → `docker-ecs …`.
-    if args.get(1).is_some_and(|a| a == "ecs") {
-        args.remove(1);
+    // `docker [GLOBAL FLAGS] ecs …` runs `docker-ecs [GLOBAL FLAGS] ecs …`.
+    if std::env::var_os("DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND").is_some()
+        || args.get(1).is_some_and(|a| a == "ecs")
+    {
+        docker_globals(&mut args);
     }
     // `docker ecs compose up` → `docker ecs up`.
     if args.get(1).is_some_and(|a| a == "compose") {
         args.remove(1);
     }
     follow_flag(&mut args);
+    aws_profile_flag(&mut args);
     Invocation::Run(args)
+}
+
+/// Docker's own global flags come before `ecs`. The context and config
+/// directory matter to us (`--context`, `-c`, `--config`); the engine flags
+/// (`-H`, `--tls…`, `-D`, `-l`) do not and are dropped.
+fn docker_globals(args: &mut Vec<OsString>) {
+    let Some(at) = args.iter().position(|a| a == "ecs") else {
+        return;
+    };
+    let globals: Vec<String> = args[1..at]
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut kept: Vec<OsString> = Vec::new();
+    let mut i = 0;
+    while i < globals.len() {
+        let flag = globals[i].as_str();
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (flag, None),
+        };
+        let takes_value = matches!(
+            name,
+            "--context"
+                | "-c"
+                | "--config"
+                | "-H"
+                | "--host"
+                | "-l"
+                | "--log-level"
+                | "--tlscacert"
+                | "--tlscert"
+                | "--tlskey"
+        );
+        let value = match (&inline, takes_value) {
+            (Some(v), _) => Some(v.clone()),
+            (None, true) => {
+                i += 1;
+                globals.get(i).cloned()
+            }
+            (None, false) => None,
+        };
+        match (name, value) {
+            ("--context" | "-c", Some(v)) => kept.extend(["--context".into(), v.into()]),
+            ("--config", Some(v)) => kept.extend(["--config".into(), v.into()]),
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut rest = args.split_off(at + 1);
+    // `docker ecs compose up` → `docker ecs up`.
+    if rest.first().is_some_and(|a| a == "compose") {
+        rest.remove(0);
+    }
+    args.truncate(1);
+    args.extend(kept);
+    args.extend(rest);
+}
+
+/// `--profile` is Compose's (service profiles), but in `context create` it
+/// names the AWS profile, as in the original and the AWS CLI.
+fn aws_profile_flag(args: &mut [OsString]) {
+    let Some(at) = args
+        .windows(2)
+        .position(|w| w[0] == "context" && w[1] == "create")
+    else {
+        return;
+    };
+    for a in args.iter_mut().skip(at + 2) {
+        if a == "--profile" {
+            *a = OsString::from("--aws-profile");
+        } else if let Some(v) = a.to_str().and_then(|s| s.strip_prefix("--profile=")) {
+            *a = OsString::from(format!("--aws-profile={v}"));
+        }
+    }
 }
 
 /// `-f` is the global `--file`, but `docker compose logs -f` means
@@ -98,6 +176,68 @@ mod tests {
             Invocation::Run(a) => a.into_iter().map(|a| a.into_string().unwrap()).collect(),
             Invocation::Metadata => vec!["metadata".into()],
         }
+    }
+
+    /// As docker runs a plugin: its own global flags, then `ecs`.
+    fn as_plugin(args: &[&str]) -> Vec<String> {
+        let mut a: Vec<OsString> = args.iter().map(OsString::from).collect();
+        docker_globals(&mut a);
+        a.into_iter().map(|a| a.into_string().unwrap()).collect()
+    }
+
+    #[test]
+    fn docker_global_flags_before_ecs() {
+        assert_eq!(
+            as_plugin(&[
+                "x",
+                "--context",
+                "prod",
+                "-D",
+                "-H",
+                "tcp://h:1",
+                "ecs",
+                "ps"
+            ]),
+            ["x", "--context", "prod", "ps"]
+        );
+        assert_eq!(
+            as_plugin(&["x", "-c=dev", "--config", "/d", "ecs", "compose", "ls"]),
+            ["x", "--context", "dev", "--config", "/d", "ls"]
+        );
+        assert_eq!(
+            as_plugin(&["x", "ecs", "up", "-c", "y"]),
+            ["x", "up", "-c", "y"]
+        );
+    }
+
+    #[test]
+    fn context_create_profile_is_the_aws_profile() {
+        assert_eq!(
+            run(&[
+                "x",
+                "context",
+                "create",
+                "prod",
+                "--profile",
+                "p",
+                "--region",
+                "r"
+            ]),
+            [
+                "x",
+                "context",
+                "create",
+                "prod",
+                "--aws-profile",
+                "p",
+                "--region",
+                "r"
+            ]
+        );
+        assert_eq!(
+            run(&["x", "--profile", "db", "up"]),
+            ["x", "--profile", "db", "up"]
+        );
     }
 
     #[test]

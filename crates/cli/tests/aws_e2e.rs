@@ -773,3 +773,262 @@ fn up_survives_throttling_and_server_errors_without_duplicates() {
     let ps = app.run_at(&endpoint, &["ps"]).ok().stdout();
     assert!(ps.contains("demo-web"), "{ps}");
 }
+
+/// `docker-ecs` with the test's endpoint and credentials but no region:
+/// contexts and flags must supply it.
+fn ecs(moto: &Moto, dir: &Path, args: &[&str]) -> Result {
+    let mut cmd = Command::new(common::docker_ecs());
+    cmd.current_dir(dir).args(args);
+    aws_env(&mut cmd, moto.dir.path(), &moto.endpoint());
+    cmd.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("DOCKER_CONFIG", moto.dir.path().join("docker"));
+    Result(cmd.output().unwrap())
+}
+
+/// Arguments for project `shop` in us-east-1.
+fn shop<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    [&["--region", "us-east-1", "-p", "shop"][..], extra].concat()
+}
+
+#[test]
+fn a_context_supplies_the_region() {
+    let moto = Moto::start();
+    let here = moto.dir.path().to_path_buf();
+    let err = ecs(&moto, &here, &["-p", "demo", "down"]).fails().stderr();
+    assert!(err.contains("no AWS region is set"), "{err}");
+    ecs(
+        &moto,
+        &here,
+        &[
+            "context",
+            "create",
+            "env",
+            "--from-env",
+            "--region",
+            "eu-west-3",
+        ],
+    )
+    .ok();
+    let out = ecs(&moto, &here, &["--context", "env", "-p", "demo", "down"])
+        .ok()
+        .stdout();
+    assert!(
+        out.contains("No stack for project demo in eu-west-3"),
+        "{out}"
+    );
+    // A flag still wins over the context.
+    let out = ecs(
+        &moto,
+        &here,
+        &[
+            "--context",
+            "env",
+            "--region",
+            "ap-south-1",
+            "-p",
+            "demo",
+            "down",
+        ],
+    )
+    .ok()
+    .stdout();
+    assert!(out.contains("in ap-south-1"), "{out}");
+    let mut cmd = Command::new(common::docker_ecs());
+    cmd.current_dir(&here).args(["-p", "demo", "down"]);
+    aws_env(&mut cmd, moto.dir.path(), &moto.endpoint());
+    cmd.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("DOCKER_CONFIG", moto.dir.path().join("docker"))
+        .env("DOCKER_CONTEXT", "env");
+    let out = Result(cmd.output().unwrap()).ok().stdout();
+    assert!(out.contains("in eu-west-3"), "{out}");
+    let err = ecs(&moto, &here, &["--context", "nope", "-p", "demo", "down"])
+        .fails()
+        .stderr();
+    assert!(err.contains("context \"nope\" does not exist"), "{err}");
+}
+
+#[test]
+fn secrets_are_created_listed_inspected_and_removed() {
+    let moto = Moto::start();
+    let dir = moto.dir.path().to_path_buf();
+    std::fs::write(dir.join("pw.txt"), "s3cr3t-value-77").unwrap();
+
+    let arn = ecs(
+        &moto,
+        &dir,
+        &shop(&[
+            "secret",
+            "create",
+            "db-password",
+            "pw.txt",
+            "--description",
+            "the db",
+            "-l",
+            "team=web",
+        ]),
+    )
+    .ok()
+    .stdout();
+    assert!(arn.starts_with("arn:aws:secretsmanager:"), "{arn}");
+    assert_eq!(moto.fixture(&["secret", "db-password"]), "s3cr3t-value-77");
+
+    // From stdin.
+    let mut cmd = Command::new(common::docker_ecs());
+    cmd.current_dir(&dir)
+        .args(shop(&["secret", "create", "token", "-"]));
+    aws_env(&mut cmd, moto.dir.path(), &moto.endpoint());
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"from-stdin")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(moto.fixture(&["secret", "token"]), "from-stdin");
+
+    let ls = ecs(&moto, &dir, &shop(&["secret", "ls"])).ok().stdout();
+    assert!(
+        ls.contains("db-password") && ls.contains("shop") && ls.contains("the db"),
+        "{ls}"
+    );
+    assert!(!ls.contains("s3cr3t"), "{ls}");
+    let inspect = ecs(&moto, &dir, &shop(&["secret", "inspect", "db-password"]))
+        .ok()
+        .stdout();
+    assert!(
+        !inspect.contains("s3cr3t"),
+        "a value is never printed: {inspect}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&inspect).unwrap();
+    assert_eq!(v[0]["Name"], "db-password");
+    assert_eq!(v[0]["Project"], "shop");
+    assert_eq!(v[0]["Labels"]["team"], "web");
+
+    // Error paths: exit 1 with a sentence.
+    let err = ecs(
+        &moto,
+        &dir,
+        &shop(&["secret", "create", "x", "missing.txt"]),
+    )
+    .fails()
+    .stderr();
+    assert!(err.contains("cannot read missing.txt"), "{err}");
+    let err = ecs(
+        &moto,
+        &dir,
+        &shop(&["secret", "create", "db-password", "pw.txt"]),
+    )
+    .fails()
+    .stderr();
+    assert!(err.contains("secret db-password already exists"), "{err}");
+    let err = ecs(&moto, &dir, &shop(&["secret", "inspect", "nope"]))
+        .fails()
+        .stderr();
+    assert!(err.contains("no such secret: nope"), "{err}");
+    let err = ecs(&moto, &dir, &shop(&["secret", "rm", "nope"]))
+        .fails()
+        .stderr();
+    assert!(err.contains("no such secret: nope"), "{err}");
+    let err = ecs(
+        &moto,
+        &dir,
+        &shop(&["secret", "create", "y", "pw.txt", "-l", "novalue"]),
+    )
+    .fails()
+    .stderr();
+    assert!(err.contains("\"novalue\" is not KEY=VALUE"), "{err}");
+
+    ecs(
+        &moto,
+        &dir,
+        &shop(&["secret", "rm", "--force", "db-password", "token"]),
+    )
+    .ok();
+    let ls = ecs(&moto, &dir, &shop(&["secret", "ls", "-q"]))
+        .ok()
+        .stdout();
+    assert_eq!(ls, "", "{ls}");
+}
+
+#[test]
+fn volumes_are_created_listed_inspected_and_removed() {
+    let moto = Moto::start();
+    let dir = moto.dir.path().to_path_buf();
+
+    let id = ecs(
+        &moto,
+        &dir,
+        &shop(&[
+            "volume",
+            "create",
+            "data",
+            "--opt",
+            "performance_mode=maxIO",
+            "--opt",
+            "lifecycle_policy=AFTER_30_DAYS",
+        ]),
+    )
+    .ok()
+    .stdout();
+    assert!(id.trim().starts_with("fs-"), "{id}");
+    let ls = ecs(&moto, &dir, &shop(&["volume", "ls"])).ok().stdout();
+    assert!(
+        ls.contains(id.trim()) && ls.contains("data") && ls.contains("shop"),
+        "{ls}"
+    );
+    let inspect = ecs(&moto, &dir, &shop(&["volume", "inspect", "data"]))
+        .ok()
+        .stdout();
+    let v: serde_json::Value = serde_json::from_str(&inspect).unwrap();
+    assert_eq!(v[0]["ID"], id.trim());
+    assert_eq!(v[0]["PerformanceMode"], "maxIO");
+    assert_eq!(v[0]["Encrypted"], true);
+    // The tags `up` looks for when it re-attaches a volume.
+    assert_eq!(v[0]["Tags"]["com.docker.compose.volume"], "data");
+    assert_eq!(v[0]["Tags"]["com.docker.compose.project"], "shop");
+
+    // Missing volumes are errors, never a crash (the original panicked).
+    let err = ecs(&moto, &dir, &shop(&["volume", "inspect", "nope"]))
+        .fails()
+        .stderr();
+    assert!(err.contains("no such volume: nope"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let err = ecs(&moto, &dir, &shop(&["volume", "rm", "nope"]))
+        .fails()
+        .stderr();
+    assert!(err.contains("no such volume: nope"), "{err}");
+    let err = ecs(
+        &moto,
+        &dir,
+        &shop(&["volume", "create", "x", "--opt", "speed=fast"]),
+    )
+    .fails()
+    .stderr();
+    assert!(err.contains("unknown volume option \"speed\""), "{err}");
+    let err = ecs(&moto, &dir, &shop(&["volume", "create", "data"]))
+        .fails()
+        .stderr();
+    assert!(err.contains("volume data already exists"), "{err}");
+
+    ecs(&moto, &dir, &shop(&["volume", "rm", id.trim()])).ok();
+    assert_eq!(
+        ecs(&moto, &dir, &shop(&["volume", "ls", "-q"]))
+            .ok()
+            .stdout(),
+        ""
+    );
+}

@@ -21,6 +21,7 @@ pub struct Aws {
 impl Aws {
     /// Build the session and make sure credentials exist, before any call.
     pub async fn connect(args: &AwsArgs) -> Result<Aws, Failure> {
+        let args = &with_context(args)?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             // Throttling and 5xx answers are retried with exponential backoff;
             // a deploy polls for minutes, so be patient but bounded.
@@ -103,6 +104,42 @@ impl Aws {
             .map_err(|e| message("checking your AWS identity (sts:GetCallerIdentity)", e))?;
         Ok(who.account().unwrap_or_default().to_string())
     }
+}
+
+/// Fill the AWS profile and region from the Docker context in use when it
+/// is an `ecs` context; flags still win.
+pub fn with_context(args: &AwsArgs) -> Result<AwsArgs, Failure> {
+    let config = crate::context::config_dir(args.docker_config.as_deref());
+    let Some(name) = crate::context::current(&config, args.context.as_deref()) else {
+        return Ok(args.clone());
+    };
+    let chosen = args.context.is_some() || std::env::var_os("DOCKER_CONTEXT").is_some();
+    let ctx = match crate::context::get(&config, &name) {
+        Some(c) => c,
+        None if chosen && name != "default" => {
+            return Err(Failure::Message(format!(
+                "context {name:?} does not exist: list them with `docker context ls`"
+            )));
+        }
+        None => return Ok(args.clone()),
+    };
+    let Some(endpoint) = ctx.ecs.filter(|_| ctx.kind == crate::context::TYPE) else {
+        if chosen && name != "default" {
+            return Err(Failure::Message(format!(
+                "context {name:?} is not an ecs context: create one with `docker ecs context create`"
+            )));
+        }
+        // A Docker engine context is the usual current context: not ours.
+        return Ok(args.clone());
+    };
+    let mut out = args.clone();
+    if out.aws_profile.is_none() && !endpoint.from_env {
+        out.aws_profile = endpoint.profile;
+    }
+    if out.region.is_none() {
+        out.region = endpoint.region;
+    }
+    Ok(out)
 }
 
 fn no_credentials(detail: &str) -> Failure {

@@ -1,13 +1,16 @@
 //! One module per command.
 
 pub mod config;
+pub mod context;
 pub mod convert;
 pub mod down;
 pub mod logs;
 pub mod ls;
 pub mod ps;
+pub mod secret;
 pub mod up;
 pub mod version;
+pub mod volume;
 
 use crate::cli::ProjectArgs;
 use compose::{LoadOptions, Loaded};
@@ -109,4 +112,58 @@ pub fn plain_table(header: &[&str]) -> comfy_table::Table {
         c.set_padding((0, 3));
     }
     t
+}
+
+/// The project for commands that work without a Compose file (`secret`,
+/// `volume`): `-p`, the Compose file's name, else the directory's name, as
+/// Compose derives it.
+pub fn project_name_or_directory(args: &ProjectArgs) -> String {
+    if let Ok(n) = project_name_quiet(args) {
+        return n;
+    }
+    let dir = std::env::current_dir().unwrap_or_default();
+    let base = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    compose::options::normalize_project_name(&base)
+}
+
+fn project_name_quiet(args: &ProjectArgs) -> Result<String, Failure> {
+    if args.project_name.is_some() {
+        return project_name(args);
+    }
+    let mut opts = LoadOptions::from_process()?;
+    opts.files = args.files.clone();
+    opts.project_directory = args.project_directory.clone();
+    opts.env_files = args.env_files.clone();
+    Ok(compose::load(&opts)?.project.name)
+}
+
+/// `KEY=VALUE` pairs (labels, options).
+pub fn labels(items: &[String]) -> Result<Vec<(String, String)>, Failure> {
+    items
+        .iter()
+        .map(|i| match i.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(Failure::Message(format!("{i:?} is not KEY=VALUE"))),
+        })
+        .collect()
+}
+
+/// `install`: copy this binary where Docker looks for CLI plugins.
+pub fn install(aws: &crate::cli::AwsArgs) -> Outcome {
+    let dir = crate::context::config_dir(aws.docker_config.as_deref()).join("cli-plugins");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let target = dir.join("docker-ecs");
+    let me = std::env::current_exe()?;
+    std::fs::copy(&me, &target).map_err(|e| format!("cannot copy to {}: {e}", target.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))?;
+    }
+    println!("Installed {}", target.display());
+    println!("Try `docker ecs version`");
+    Ok(())
 }

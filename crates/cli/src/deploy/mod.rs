@@ -244,12 +244,21 @@ async fn stopped_tasks(aws: &Aws, stack_id: &str) -> Vec<String> {
     let Some(cluster) = cluster else {
         return Vec::new();
     };
+    // The stack's own services: a cluster named by x-aws-cluster is shared.
+    let groups: Vec<String> = resources
+        .iter()
+        .filter(|r| r.resource_type() == Some("AWS::ECS::Service"))
+        .filter_map(|r| r.physical_resource_id()?.rsplit('/').next())
+        .map(|name| format!("service:{name}"))
+        .collect();
     let ecs = aws.ecs();
     let mut lines = Vec::new();
+    // The newest stopped tasks say why a deployment failed; 100 is plenty.
     let Ok(list) = ecs
         .list_tasks()
         .cluster(&cluster)
         .desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped)
+        .max_results(100)
         .send()
         .await
     else {
@@ -262,13 +271,19 @@ async fn stopped_tasks(aws: &Aws, stack_id: &str) -> Vec<String> {
     let Ok(tasks) = ecs
         .describe_tasks()
         .cluster(&cluster)
-        .set_tasks(Some(arns.into_iter().take(10).collect()))
+        .set_tasks(Some(arns))
         .send()
         .await
     else {
         return lines;
     };
-    for t in tasks.tasks() {
+    let mut tasks: Vec<_> = tasks
+        .tasks()
+        .iter()
+        .filter(|t| t.group().is_some_and(|g| groups.iter().any(|x| x == g)))
+        .collect();
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.stopped_at().map(|d| d.secs())));
+    for t in tasks.into_iter().take(5) {
         let id = t
             .task_arn()
             .and_then(|a| a.rsplit('/').next())
