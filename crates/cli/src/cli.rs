@@ -347,25 +347,33 @@ pub struct LsArgs {
     pub quiet: bool,
 }
 
+/// `ls` of contexts, secrets and volumes.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct ListArgs {
+    /// Format the output
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Only show names
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `inspect NAME…` and `rm NAME…`.
+#[derive(Args, Debug)]
+pub struct NamesArgs {
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ContextCommand {
     /// Create an ecs context
     Create(ContextCreateArgs),
     /// List the ecs contexts
     #[command(alias = "list")]
-    Ls {
-        /// Format the output
-        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
-        /// Only show context names
-        #[arg(short, long)]
-        quiet: bool,
-    },
+    Ls(ListArgs),
     /// Display detailed information on contexts
-    Inspect {
-        #[arg(required = true)]
-        names: Vec<String>,
-    },
+    Inspect(NamesArgs),
     /// Remove ecs contexts
     #[command(alias = "remove")]
     Rm {
@@ -425,19 +433,9 @@ pub enum SecretCommand {
     },
     /// List the secrets docker-ecs manages
     #[command(alias = "list")]
-    Ls {
-        /// Format the output
-        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
-        /// Only show names
-        #[arg(short, long)]
-        quiet: bool,
-    },
+    Ls(ListArgs),
     /// Show a secret's details (never its value)
-    Inspect {
-        #[arg(required = true)]
-        names: Vec<String>,
-    },
+    Inspect(NamesArgs),
     /// Delete secrets (recoverable for 7 days unless --force)
     #[command(alias = "remove")]
     Rm {
@@ -462,25 +460,12 @@ pub enum VolumeCommand {
     },
     /// List the volumes docker-ecs manages
     #[command(alias = "list")]
-    Ls {
-        /// Format the output
-        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
-        /// Only show names
-        #[arg(short, long)]
-        quiet: bool,
-    },
+    Ls(ListArgs),
     /// Show a volume's details
-    Inspect {
-        #[arg(required = true)]
-        names: Vec<String>,
-    },
+    Inspect(NamesArgs),
     /// Delete volumes (their data is lost)
     #[command(alias = "remove")]
-    Rm {
-        #[arg(required = true)]
-        names: Vec<String>,
-    },
+    Rm(NamesArgs),
 }
 
 #[cfg(test)]

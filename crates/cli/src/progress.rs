@@ -283,57 +283,38 @@ async fn new_events(
 mod tests {
     use super::*;
 
-    fn ev(id: &str, logical: &str, kind: &str, status: &str, reason: &str) -> Event {
-        Event {
-            id: id.into(),
-            time: "10:00:0".to_string() + id,
-            logical_id: logical.into(),
-            resource_type: kind.into(),
-            status: status.into(),
-            reason: reason.into(),
-        }
+    /// Events from rows of (logical ID, type, status, reason), a second apart.
+    fn events(rows: &[(&str, &str, &str, &str)]) -> Vec<Event> {
+        rows.iter()
+            .enumerate()
+            .map(|(i, (logical, kind, status, reason))| Event {
+                id: (i + 1).to_string(),
+                time: format!("10:00:{:02}", i + 1),
+                logical_id: logical.to_string(),
+                resource_type: kind.to_string(),
+                status: status.to_string(),
+                reason: reason.to_string(),
+            })
+            .collect()
     }
+
+    const STACK: &str = "AWS::CloudFormation::Stack";
 
     #[test]
     fn plain_lines_for_a_create() {
-        let events = [
-            ev(
-                "1",
-                "demo",
-                "AWS::CloudFormation::Stack",
-                "CREATE_IN_PROGRESS",
-                "User Initiated",
-            ),
-            ev(
-                "2",
-                "Cluster",
-                "AWS::ECS::Cluster",
-                "CREATE_IN_PROGRESS",
-                "",
-            ),
-            ev(
-                "3",
+        let events = events(&[
+            ("demo", STACK, "CREATE_IN_PROGRESS", "User Initiated"),
+            ("Cluster", "AWS::ECS::Cluster", "CREATE_IN_PROGRESS", ""),
+            (
                 "Cluster",
                 "AWS::ECS::Cluster",
                 "CREATE_IN_PROGRESS",
                 "Resource creation Initiated",
             ),
-            ev("4", "Cluster", "AWS::ECS::Cluster", "CREATE_COMPLETE", ""),
-            ev(
-                "5",
-                "WebService",
-                "AWS::ECS::Service",
-                "CREATE_COMPLETE",
-                "",
-            ),
-            ev(
-                "6",
-                "demo",
-                "AWS::CloudFormation::Stack",
-                "CREATE_COMPLETE",
-                "",
-            ),
-        ];
+            ("Cluster", "AWS::ECS::Cluster", "CREATE_COMPLETE", ""),
+            ("WebService", "AWS::ECS::Service", "CREATE_COMPLETE", ""),
+            ("demo", STACK, "CREATE_COMPLETE", ""),
+        ]);
         let lines: Vec<String> = events.iter().map(plain_line).collect();
         insta::assert_snapshot!(lines.join("\n"));
         assert!(first_failure(&events).is_none());
@@ -341,57 +322,30 @@ mod tests {
 
     #[test]
     fn plain_lines_and_first_failure_for_a_failed_create() {
-        let events = [
-            ev(
-                "1",
-                "demo",
-                "AWS::CloudFormation::Stack",
-                "CREATE_IN_PROGRESS",
-                "User Initiated",
-            ),
-            ev(
-                "2",
-                "LogGroup",
-                "AWS::Logs::LogGroup",
-                "CREATE_IN_PROGRESS",
-                "",
-            ),
-            ev(
-                "3",
+        let events = events(&[
+            ("demo", STACK, "CREATE_IN_PROGRESS", "User Initiated"),
+            ("LogGroup", "AWS::Logs::LogGroup", "CREATE_IN_PROGRESS", ""),
+            (
                 "WebService",
                 "AWS::ECS::Service",
                 "CREATE_FAILED",
                 "Resource handler returned message: \"Invalid request provided: CannotPullContainerError:\n pull access denied for nope\"",
             ),
-            ev(
-                "4",
+            (
                 "LogGroup",
                 "AWS::Logs::LogGroup",
                 "CREATE_FAILED",
                 "Resource creation cancelled",
             ),
-            ev(
-                "5",
+            (
                 "demo",
-                "AWS::CloudFormation::Stack",
+                STACK,
                 "ROLLBACK_IN_PROGRESS",
                 "The following resource(s) failed to create: [WebService, LogGroup]. Rollback requested by user.",
             ),
-            ev(
-                "6",
-                "LogGroup",
-                "AWS::Logs::LogGroup",
-                "DELETE_COMPLETE",
-                "",
-            ),
-            ev(
-                "7",
-                "demo",
-                "AWS::CloudFormation::Stack",
-                "ROLLBACK_COMPLETE",
-                "",
-            ),
-        ];
+            ("LogGroup", "AWS::Logs::LogGroup", "DELETE_COMPLETE", ""),
+            ("demo", STACK, "ROLLBACK_COMPLETE", ""),
+        ]);
         let lines: Vec<String> = events.iter().map(plain_line).collect();
         insta::assert_snapshot!(lines.join("\n"));
         let first = first_failure(&events).expect("a failure");
@@ -400,16 +354,10 @@ mod tests {
 
     #[test]
     fn a_cancelled_resource_is_not_the_cause() {
-        let events = [
-            ev(
-                "1",
-                "A",
-                "T",
-                "CREATE_FAILED",
-                "Resource creation cancelled",
-            ),
-            ev("2", "B", "T", "CREATE_FAILED", "boom"),
-        ];
+        let events = events(&[
+            ("A", "T", "CREATE_FAILED", "Resource creation cancelled"),
+            ("B", "T", "CREATE_FAILED", "boom"),
+        ]);
         assert_eq!(first_failure(&events).unwrap().logical_id, "B");
     }
 }

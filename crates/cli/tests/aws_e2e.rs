@@ -155,10 +155,10 @@ impl Result {
         self.0.status.code().unwrap_or(-1)
     }
     #[track_caller]
-    fn ok(self) -> Self {
+    fn exits(self, code: i32) -> Self {
         assert_eq!(
             self.code(),
-            0,
+            code,
             "stdout:\n{}\nstderr:\n{}",
             self.stdout(),
             self.stderr()
@@ -166,16 +166,19 @@ impl Result {
         self
     }
     #[track_caller]
-    fn fails(self) -> Self {
-        assert_eq!(
-            self.code(),
-            1,
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout(),
-            self.stderr()
-        );
-        self
+    fn ok(self) -> Self {
+        self.exits(0)
     }
+    #[track_caller]
+    fn fails(self) -> Self {
+        self.exits(1)
+    }
+}
+
+/// `text` contains `needle`; the failure shows the whole text.
+#[track_caller]
+fn has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
 }
 
 /// Plain progress lines with the clock masked, for snapshots.
@@ -201,11 +204,7 @@ fn up_creates_the_stack_and_a_second_up_is_up_to_date() {
     let first = app.run(&moto, &["up", "--progress", "plain"]).ok();
     insta::assert_snapshot!("up_create_plain", progress_lines(&first.stderr()));
     assert!(first.stdout().contains("Stack demo CREATE_COMPLETE"));
-    assert!(
-        first.stdout().contains("Load balancer: "),
-        "{}",
-        first.stdout()
-    );
+    has(&first.stdout(), "Load balancer: ");
     assert_eq!(moto.fixture(&["stack-status", "demo"]), "CREATE_COMPLETE");
     // The secret went to Secrets Manager, and nowhere else.
     assert_eq!(
@@ -216,11 +215,7 @@ fn up_creates_the_stack_and_a_second_up_is_up_to_date() {
     assert!(!first.stdout().contains("not-a-real-secret"));
 
     let second = app.run(&moto, &["up", "--progress", "plain"]).ok();
-    assert!(
-        second.stdout().contains("Stack demo is up to date"),
-        "{}",
-        second.stdout()
-    );
+    has(&second.stdout(), "Stack demo is up to date");
     assert!(second.stderr().contains("Secret demo/token: unchanged"));
     assert_eq!(moto.fixture(&["stacks"]), "demo");
 }
@@ -232,16 +227,8 @@ fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
 
     // A dry run of a new project leaves nothing behind.
     let dry = app.run(&moto, &["up", "--dry-run"]).ok();
-    assert!(
-        dry.stdout().contains("Would create stack demo:"),
-        "{}",
-        dry.stdout()
-    );
-    assert!(
-        dry.stdout().contains("Add      WebService"),
-        "{}",
-        dry.stdout()
-    );
+    has(&dry.stdout(), "Would create stack demo:");
+    has(&dry.stdout(), "Add      WebService");
     assert!(dry.stdout().contains("Dry run: nothing was changed"));
     assert_eq!(moto.fixture(&["stack-status", "demo"]), "NONE");
     assert_eq!(moto.fixture(&["secrets"]), "");
@@ -254,21 +241,9 @@ fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
     app.edit("nginx:1.27", "nginx:1.28");
 
     let dry = app.run(&moto, &["up", "--dry-run"]).ok();
-    assert!(
-        dry.stdout().contains("Would update stack demo:"),
-        "{}",
-        dry.stdout()
-    );
-    assert!(
-        dry.stdout().contains("Modify   WebTaskDefinition"),
-        "{}",
-        dry.stdout()
-    );
-    assert!(
-        dry.stdout().contains("0 to add, 1 to modify"),
-        "{}",
-        dry.stdout()
-    );
+    has(&dry.stdout(), "Would update stack demo:");
+    has(&dry.stdout(), "Modify   WebTaskDefinition");
+    has(&dry.stdout(), "0 to add, 1 to modify");
     assert_eq!(
         moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]),
         "nginx:1.27"
@@ -276,11 +251,7 @@ fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
     assert_eq!(moto.fixture(&["stack-status", "demo"]), "CREATE_COMPLETE");
 
     let update = app.run(&moto, &["up", "--progress", "plain"]).ok();
-    assert!(
-        update.stderr().contains("Updating stack demo: 1 change(s)"),
-        "{}",
-        update.stderr()
-    );
+    has(&update.stderr(), "Updating stack demo: 1 change(s)");
     assert!(update.stderr().contains("UPDATE_COMPLETE"));
     assert!(update.stdout().contains("Stack demo UPDATE_COMPLETE"));
     assert_eq!(
@@ -303,12 +274,12 @@ fn ps_lists_services_tasks_and_ports() {
     for col in [
         "NAME", "SERVICE", "TASK", "STATUS", "HEALTH", "RUNNING", "PORTS",
     ] {
-        assert!(header.contains(col), "{header}");
+        has(header, col);
     }
     for id in [&web1, &web2, &worker] {
-        assert!(table.contains(id.as_str()), "{table}");
+        has(&table, id.as_str());
     }
-    assert!(table.contains(".elb.amazonaws.com:80->80/tcp"), "{table}");
+    has(&table, ".elb.amazonaws.com:80->80/tcp");
     assert_eq!(table.lines().count(), 4, "{table}");
 
     let json: serde_json::Value =
@@ -330,7 +301,7 @@ fn ps_lists_services_tasks_and_ports() {
     let only = app.run(&moto, &["ps", "-q", "worker"]).ok().stdout();
     assert_eq!(only.trim(), worker);
     let err = app.run(&moto, &["ps", "nope"]).fails().stderr();
-    assert!(err.contains("no such service: nope"), "{err}");
+    has(&err, "no such service: nope");
 
     // Stopped tasks only with -a.
     moto.fixture(&["stop-task", "demo", &web2]);
@@ -406,7 +377,7 @@ fn logs_show_the_services_events() {
         .ok();
     assert_eq!(none.stdout(), "");
     let err = app.run(&moto, &["logs", "nope"]).fails().stderr();
-    assert!(err.contains("no such service: nope"), "{err}");
+    has(&err, "no such service: nope");
 }
 
 #[test]
@@ -432,28 +403,12 @@ fn ls_shows_the_project_and_down_removes_it_twice() {
     app.run(&moto, &["ls", "--filter", "bogus"]).fails();
 
     let down = app.run(&moto, &["down", "--progress", "plain"]).ok();
-    assert!(
-        down.stdout().contains("Stack demo deleted"),
-        "{}",
-        down.stdout()
-    );
-    assert!(
-        down.stderr().contains("DELETE_COMPLETE"),
-        "{}",
-        down.stderr()
-    );
-    assert!(
-        down.stdout().contains("Retained: secret demo/token"),
-        "{}",
-        down.stdout()
-    );
+    has(&down.stdout(), "Stack demo deleted");
+    has(&down.stderr(), "DELETE_COMPLETE");
+    has(&down.stdout(), "Retained: secret demo/token");
     assert_eq!(moto.fixture(&["stack-status", "demo"]), "NONE");
     let again = app.run(&moto, &["down"]).ok();
-    assert!(
-        again.stdout().contains("nothing to remove"),
-        "{}",
-        again.stdout()
-    );
+    has(&again.stdout(), "nothing to remove");
     // -p alone names the project; no Compose file is needed.
     let mut cmd = Command::new(common::docker_ecs());
     cmd.args(["-p", "demo", "down"]);
@@ -475,11 +430,8 @@ fn logs_outlive_down_and_the_next_up_writes_to_them_again() {
         "before down",
     ]);
     let down = app.run(&moto, &["down"]).ok().stdout();
-    assert!(
-        down.contains("Retained: log group /docker-compose/demo"),
-        "{down}"
-    );
-    assert!(down.contains("Retained: KMS key"), "{down}");
+    has(&down, "Retained: log group /docker-compose/demo");
+    has(&down, "Retained: KMS key");
     let up = app.run(&moto, &["up", "--progress", "plain"]).ok();
     assert!(
         up.stderr()
@@ -493,7 +445,7 @@ fn logs_outlive_down_and_the_next_up_writes_to_them_again() {
     );
     // The re-attached group stays attached: the next up changes nothing.
     let again = app.run(&moto, &["up"]).ok().stdout();
-    assert!(again.contains("up to date"), "{again}");
+    has(&again, "up to date");
 }
 
 #[test]
@@ -505,11 +457,8 @@ fn a_template_moto_rejects_fails_with_its_reason() {
     std::fs::write(app.path("moto.yaml"), overlay).unwrap();
     let r = app.run(&moto, &["up", "--progress", "plain"]).fails();
     let err = r.stderr();
-    assert!(
-        err.contains("error: creating stack demo: ValidationError"),
-        "{err}"
-    );
-    assert!(err.contains("HTTPX"), "{err}");
+    has(&err, "error: creating stack demo: ValidationError");
+    has(&err, "HTTPX");
     assert!(!err.contains("panicked"), "{err}");
 
     // moto leaves that stack CREATE_IN_PROGRESS for ever: the next `up`
@@ -522,14 +471,8 @@ fn a_template_moto_rejects_fails_with_its_reason() {
         .run(&moto, &["up", "--progress", "plain", "--wait-timeout", "1"])
         .fails();
     let err = r.stderr();
-    assert!(
-        err.contains("Stack demo is CREATE_IN_PROGRESS; following it"),
-        "{err}"
-    );
-    assert!(
-        err.contains("still CREATE_IN_PROGRESS after the --wait-timeout"),
-        "{err}"
-    );
+    has(&err, "Stack demo is CREATE_IN_PROGRESS; following it");
+    has(&err, "still CREATE_IN_PROGRESS after the --wait-timeout");
 
     // Ctrl-C detaches with a hint, exit 130, and never deletes the stack.
     let mut cmd = Command::new(common::docker_ecs());
@@ -557,10 +500,7 @@ fn a_template_moto_rejects_fails_with_its_reason() {
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
-    assert!(
-        err.contains("detached: stack demo keeps deploying"),
-        "{err}"
-    );
+    has(&err, "detached: stack demo keeps deploying");
     assert_eq!(
         moto.fixture(&["stack-status", "demo"]),
         "CREATE_IN_PROGRESS"
@@ -757,11 +697,7 @@ fn up_survives_throttling_and_server_errors_without_duplicates() {
     let app = App::new();
     let endpoint = format!("http://localhost:{}", proxy.port);
     let up = app.run_at(&endpoint, &["up", "--progress", "plain"]).ok();
-    assert!(
-        up.stdout().contains("Stack demo CREATE_COMPLETE"),
-        "{}",
-        up.stdout()
-    );
+    has(&up.stdout(), "Stack demo CREATE_COMPLETE");
     assert!(
         proxy.faults.load(Ordering::SeqCst) >= 20,
         "the proxy injected faults"
@@ -769,9 +705,9 @@ fn up_survives_throttling_and_server_errors_without_duplicates() {
     assert_eq!(moto.fixture(&["stacks"]), "demo");
     assert_eq!(moto.fixture(&["secrets"]), "demo/token");
     let again = app.run_at(&endpoint, &["up"]).ok();
-    assert!(again.stdout().contains("up to date"), "{}", again.stdout());
+    has(&again.stdout(), "up to date");
     let ps = app.run_at(&endpoint, &["ps"]).ok().stdout();
-    assert!(ps.contains("demo-web"), "{ps}");
+    has(&ps, "demo-web");
 }
 
 /// `docker-ecs` with the test's endpoint and credentials but no region:
@@ -796,7 +732,7 @@ fn a_context_supplies_the_region() {
     let moto = Moto::start();
     let here = moto.dir.path().to_path_buf();
     let err = ecs(&moto, &here, &["-p", "demo", "down"]).fails().stderr();
-    assert!(err.contains("no AWS region is set"), "{err}");
+    has(&err, "no AWS region is set");
     ecs(
         &moto,
         &here,
@@ -813,10 +749,7 @@ fn a_context_supplies_the_region() {
     let out = ecs(&moto, &here, &["--context", "env", "-p", "demo", "down"])
         .ok()
         .stdout();
-    assert!(
-        out.contains("No stack for project demo in eu-west-3"),
-        "{out}"
-    );
+    has(&out, "No stack for project demo in eu-west-3");
     // A flag still wins over the context.
     let out = ecs(
         &moto,
@@ -833,7 +766,7 @@ fn a_context_supplies_the_region() {
     )
     .ok()
     .stdout();
-    assert!(out.contains("in ap-south-1"), "{out}");
+    has(&out, "in ap-south-1");
     let mut cmd = Command::new(common::docker_ecs());
     cmd.current_dir(&here).args(["-p", "demo", "down"]);
     aws_env(&mut cmd, moto.dir.path(), &moto.endpoint());
@@ -842,11 +775,11 @@ fn a_context_supplies_the_region() {
         .env("DOCKER_CONFIG", moto.dir.path().join("docker"))
         .env("DOCKER_CONTEXT", "env");
     let out = Result(cmd.output().unwrap()).ok().stdout();
-    assert!(out.contains("in eu-west-3"), "{out}");
+    has(&out, "in eu-west-3");
     let err = ecs(&moto, &here, &["--context", "nope", "-p", "demo", "down"])
         .fails()
         .stderr();
-    assert!(err.contains("context \"nope\" does not exist"), "{err}");
+    has(&err, "context \"nope\" does not exist");
 }
 
 #[test]
@@ -879,19 +812,7 @@ fn secrets_are_created_listed_inspected_and_removed() {
     cmd.current_dir(&dir)
         .args(shop(&["secret", "create", "token", "-"]));
     aws_env(&mut cmd, moto.dir.path(), &moto.endpoint());
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"from-stdin")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::output_with_stdin(&mut cmd, b"from-stdin");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -926,7 +847,7 @@ fn secrets_are_created_listed_inspected_and_removed() {
     )
     .fails()
     .stderr();
-    assert!(err.contains("cannot read missing.txt"), "{err}");
+    has(&err, "cannot read missing.txt");
     let err = ecs(
         &moto,
         &dir,
@@ -934,15 +855,15 @@ fn secrets_are_created_listed_inspected_and_removed() {
     )
     .fails()
     .stderr();
-    assert!(err.contains("secret db-password already exists"), "{err}");
+    has(&err, "secret db-password already exists");
     let err = ecs(&moto, &dir, &shop(&["secret", "inspect", "nope"]))
         .fails()
         .stderr();
-    assert!(err.contains("no such secret: nope"), "{err}");
+    has(&err, "no such secret: nope");
     let err = ecs(&moto, &dir, &shop(&["secret", "rm", "nope"]))
         .fails()
         .stderr();
-    assert!(err.contains("no such secret: nope"), "{err}");
+    has(&err, "no such secret: nope");
     let err = ecs(
         &moto,
         &dir,
@@ -950,7 +871,7 @@ fn secrets_are_created_listed_inspected_and_removed() {
     )
     .fails()
     .stderr();
-    assert!(err.contains("\"novalue\" is not KEY=VALUE"), "{err}");
+    has(&err, "\"novalue\" is not KEY=VALUE");
 
     ecs(
         &moto,
@@ -1005,12 +926,12 @@ fn volumes_are_created_listed_inspected_and_removed() {
     let err = ecs(&moto, &dir, &shop(&["volume", "inspect", "nope"]))
         .fails()
         .stderr();
-    assert!(err.contains("no such volume: nope"), "{err}");
+    has(&err, "no such volume: nope");
     assert!(!err.contains("panicked"), "{err}");
     let err = ecs(&moto, &dir, &shop(&["volume", "rm", "nope"]))
         .fails()
         .stderr();
-    assert!(err.contains("no such volume: nope"), "{err}");
+    has(&err, "no such volume: nope");
     let err = ecs(
         &moto,
         &dir,
@@ -1018,11 +939,11 @@ fn volumes_are_created_listed_inspected_and_removed() {
     )
     .fails()
     .stderr();
-    assert!(err.contains("unknown volume option \"speed\""), "{err}");
+    has(&err, "unknown volume option \"speed\"");
     let err = ecs(&moto, &dir, &shop(&["volume", "create", "data"]))
         .fails()
         .stderr();
-    assert!(err.contains("volume data already exists"), "{err}");
+    has(&err, "volume data already exists");
 
     ecs(&moto, &dir, &shop(&["volume", "rm", id.trim()])).ok();
     assert_eq!(

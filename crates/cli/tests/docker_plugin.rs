@@ -4,7 +4,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 struct Docker {
     home: tempfile::TempDir,
@@ -179,20 +179,7 @@ fn contexts_are_docker_contexts() {
     ])
     .current_dir(here);
     d.env(&mut cmd);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"new-secret\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::output_with_stdin(&mut cmd, b"new-secret\n");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         !text(&out).contains("new-secret"),

@@ -279,7 +279,9 @@ pub const HEALTHCHECK: &[(&str, Support)] = &[
 pub const LOGGING: &[(&str, Support)] = &[
     (
         "driver",
-        Partial("only `awslogs`; other drivers are ignored with a warning"),
+        Partial(
+            "only `awslogs`, into the project's log group `/docker-compose/<project>` (KMS-encrypted; kept by `down` and re-attached by the next `up`); other drivers are ignored with a warning",
+        ),
     ),
     (
         "options",

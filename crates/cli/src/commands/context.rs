@@ -10,8 +10,8 @@ pub fn run(aws: &AwsArgs, command: &ContextCommand) -> Outcome {
     let config = context::config_dir(aws.docker_config.as_deref());
     match command {
         ContextCommand::Create(args) => create(&config, aws, args),
-        ContextCommand::Ls { format, quiet } => ls(&config, aws, *format, *quiet),
-        ContextCommand::Inspect { names } => inspect(&config, names),
+        ContextCommand::Ls(list) => ls(&config, aws, list.format, list.quiet),
+        ContextCommand::Inspect(args) => inspect(&config, &args.names),
         ContextCommand::Rm { names, force } => rm(&config, aws, names, *force),
     }
 }

@@ -34,8 +34,8 @@ pub fn run(project: &ProjectArgs, aws_args: &AwsArgs, command: &SecretCommand) -
                 )
                 .await
             }
-            SecretCommand::Ls { format, quiet } => ls(&client, *format, *quiet).await,
-            SecretCommand::Inspect { names } => inspect(&client, names).await,
+            SecretCommand::Ls(list) => ls(&client, list.format, list.quiet).await,
+            SecretCommand::Inspect(args) => inspect(&client, &args.names).await,
             SecretCommand::Rm { names, force } => rm(&client, names, *force).await,
         }
     })

@@ -22,9 +22,9 @@ pub fn run(project: &ProjectArgs, aws_args: &AwsArgs, command: &VolumeCommand) -
                 let project = super::project_name_or_directory(project);
                 create(&client, name, &opts, &project).await
             }
-            VolumeCommand::Ls { format, quiet } => ls(&client, *format, *quiet).await,
-            VolumeCommand::Inspect { names } => inspect(&client, names).await,
-            VolumeCommand::Rm { names } => rm(&client, names).await,
+            VolumeCommand::Ls(list) => ls(&client, list.format, list.quiet).await,
+            VolumeCommand::Inspect(args) => inspect(&client, &args.names).await,
+            VolumeCommand::Rm(args) => rm(&client, &args.names).await,
         }
     })
 }

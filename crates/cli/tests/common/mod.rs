@@ -59,6 +59,25 @@ pub fn docker_ecs() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_docker-ecs"))
 }
 
+/// Run a command with `input` on its stdin.
+pub fn output_with_stdin(cmd: &mut std::process::Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input)
+        .expect("stdin takes the input");
+    child.wait_with_output().expect("the command ends")
+}
+
 /// A minimal, fixed environment so the host's variables never leak into a test.
 pub fn clean_env(cmd: &mut std::process::Command, home: &Path) {
     cmd.env_clear()

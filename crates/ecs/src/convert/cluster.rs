@@ -80,22 +80,11 @@ pub fn log_group(ctx: &mut Ctx, ext: &Reader) {
     let group_name = format!("/docker-compose/{}", ctx.name());
     // Logs outlive `down` (the group and its key are retained); the next
     // first `up` passes the retained group here instead of creating one.
-    ctx.t.parameters.insert(
-        EXISTING_LOG_GROUP.into(),
-        Parameter {
-            kind: "String".into(),
-            description: format!(
-                "An existing log group for the services (empty: create {group_name}; docker ecs up re-attaches the one a previous deployment retained)"
-            ),
-            default: Some(Expr::str("")),
-            allowed_values: vec![],
-        },
-    );
-    ctx.t.conditions.insert(
-        CREATE_LOG_GROUP.into(),
-        Expr::Equals(
-            Box::new(Expr::reference(EXISTING_LOG_GROUP)),
-            Box::new(Expr::str("")),
+    ctx.reattach_parameter(
+        EXISTING_LOG_GROUP,
+        CREATE_LOG_GROUP,
+        format!(
+            "An existing log group for the services (empty: create {group_name}; docker ecs up re-attaches the one a previous deployment retained)"
         ),
     );
     // Logs are encrypted with a key of the project's own unless the project

@@ -106,6 +106,26 @@ impl Ctx<'_> {
     pub fn service_tags(&self, service: &str) -> Vec<Tag> {
         vec![self.project_tag(), Tag::new(SERVICE_TAG, service)]
     }
+    /// A parameter through which `up` passes a resource an earlier
+    /// deployment retained, and the condition "create our own" (it is empty).
+    pub fn reattach_parameter(&mut self, parameter: &str, condition: &str, description: String) {
+        self.t.parameters.insert(
+            parameter.into(),
+            Parameter {
+                kind: "String".into(),
+                description,
+                default: Some(Expr::str("")),
+                allowed_values: vec![],
+            },
+        );
+        self.t.conditions.insert(
+            condition.into(),
+            Expr::Equals(
+                Box::new(Expr::reference(parameter)),
+                Box::new(Expr::str("")),
+            ),
+        );
+    }
     /// Record an error from an extension read and keep going.
     pub fn ok<T>(&mut self, r: Result<Option<T>, Error>) -> Option<T> {
         match r {

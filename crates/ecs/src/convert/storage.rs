@@ -134,22 +134,11 @@ pub fn volumes(ctx: &mut Ctx) {
             // `up` passes a retained file system of an earlier deployment here.
             let parameter = format!("{fs_resource}Id");
             let condition = format!("Create{fs_resource}");
-            ctx.t.parameters.insert(
-                parameter.clone(),
-                Parameter {
-                    kind: "String".into(),
-                    description: format!(
-                        "An existing EFS file system for volume {key} (empty: create one; docker ecs up re-attaches the one a previous deployment retained)"
-                    ),
-                    default: Some(Expr::str("")),
-                    allowed_values: vec![],
-                },
-            );
-            ctx.t.conditions.insert(
-                condition.clone(),
-                Expr::Equals(
-                    Box::new(Expr::reference(&parameter)),
-                    Box::new(Expr::str("")),
+            ctx.reattach_parameter(
+                &parameter,
+                &condition,
+                format!(
+                    "An existing EFS file system for volume {key} (empty: create one; docker ecs up re-attaches the one a previous deployment retained)"
                 ),
             );
             ctx.filesystem_parameters.push(FilesystemParameter {
