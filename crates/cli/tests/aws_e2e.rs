@@ -216,7 +216,16 @@ fn up_creates_the_stack_and_a_second_up_is_up_to_date() {
 
     let second = app.run(&moto, &["up", "--progress", "plain"]).ok();
     has(&second.stdout(), "Stack demo is up to date");
-    assert!(second.stderr().contains("Secret demo/token: unchanged"));
+    has(&second.stderr(), "Secret demo/token: unchanged");
+    assert!(!second.stdout().contains("new tasks"));
+
+    // A new secret value with the same template: the services get new tasks.
+    std::fs::write(app.path("token.txt"), "rotated-value").unwrap();
+    let third = app.run(&moto, &["up"]).ok();
+    has(&third.stderr(), "Secret demo/token: updated");
+    has(&third.stdout(), "Stack demo is up to date");
+    has(&third.stdout(), "started new tasks for 2 service(s)");
+    assert_eq!(moto.fixture(&["secret", "demo/token"]), "rotated-value");
     assert_eq!(moto.fixture(&["stacks"]), "demo");
 }
 
@@ -229,7 +238,7 @@ fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
     let dry = app.run(&moto, &["up", "--dry-run"]).ok();
     has(&dry.stdout(), "Would create stack demo:");
     has(&dry.stdout(), "Add      WebService");
-    assert!(dry.stdout().contains("Dry run: nothing was changed"));
+    has(&dry.stdout(), "Dry run: nothing was changed");
     assert_eq!(moto.fixture(&["stack-status", "demo"]), "NONE");
     assert_eq!(moto.fixture(&["secrets"]), "");
 

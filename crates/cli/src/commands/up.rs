@@ -222,6 +222,10 @@ async fn up(
         let deployed = stack::template(&cfn, &stack_name).await?;
         if deploy::up_to_date(&deployed, s, &plan) {
             println!("Stack {stack_name} is up to date");
+            // Tasks read secrets when they start: a new value needs new tasks.
+            if !args.dry_run && stored.iter().any(|s| s.action == "updated") {
+                restart_services(&aws, &stack_name).await?;
+            }
             return Ok(());
         }
     }
@@ -322,6 +326,40 @@ async fn apply(
     if let Some(dns) = load_balancer_dns(aws, stack_name).await {
         println!("Load balancer: {dns}");
     }
+    Ok(())
+}
+
+/// Roll every ECS service of the stack onto new tasks.
+async fn restart_services(aws: &Aws, stack_name: &str) -> Outcome {
+    let cfn = aws.cloudformation();
+    let resources = stack::resources(&cfn, stack_name).await?;
+    let cluster = resources
+        .iter()
+        .find(|r| r.logical_resource_id() == Some("Cluster"))
+        .and_then(|r| r.physical_resource_id())
+        .map(str::to_string);
+    let services: Vec<String> = resources
+        .iter()
+        .filter(|r| r.resource_type() == Some("AWS::ECS::Service"))
+        .filter_map(|r| r.physical_resource_id().map(str::to_string))
+        .collect();
+    let (Some(cluster), false) = (cluster, services.is_empty()) else {
+        return Ok(());
+    };
+    let ecs = aws.ecs();
+    for service in &services {
+        ecs.update_service()
+            .cluster(&cluster)
+            .service(service)
+            .force_new_deployment(true)
+            .send()
+            .await
+            .map_err(|e| aws::message("restarting a service for its new secret", e))?;
+    }
+    println!(
+        "A secret changed: started new tasks for {} service(s) so that they read it",
+        services.len()
+    );
     Ok(())
 }
 
