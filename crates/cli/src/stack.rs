@@ -99,6 +99,29 @@ pub async fn resources(cfn: &Client, name: &str) -> Result<Vec<StackResourceSumm
     Ok(out)
 }
 
+/// The stack's own ECS cluster and the ARNs of its ECS services.
+pub fn cluster_and_services(resources: &[StackResourceSummary]) -> (Option<String>, Vec<String>) {
+    let cluster = resources
+        .iter()
+        .find(|r| r.logical_resource_id() == Some("Cluster"))
+        .and_then(|r| r.physical_resource_id())
+        .map(str::to_string);
+    let services: Vec<String> = resources
+        .iter()
+        .filter(|r| r.resource_type() == Some("AWS::ECS::Service"))
+        .filter_map(|r| r.physical_resource_id().map(str::to_string))
+        .collect();
+    // With x-aws-cluster there is no Cluster resource, but a service ARN
+    // names its cluster: `…:service/<cluster>/<service>`.
+    let cluster = cluster.or_else(|| {
+        services.iter().find_map(|arn| {
+            let parts: Vec<&str> = arn.rsplit('/').collect();
+            (parts.len() == 3).then(|| parts[1].to_string())
+        })
+    });
+    (cluster, services)
+}
+
 /// A deployed project: its stack, template and resources.
 pub struct Deployed {
     pub stack: Stack,

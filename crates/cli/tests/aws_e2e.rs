@@ -175,6 +175,14 @@ impl Result {
     }
 }
 
+/// A moto server with the test app deployed on it.
+fn deployed() -> (Moto, App) {
+    let moto = Moto::start();
+    let app = App::new();
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    (moto, app)
+}
+
 /// `text` contains `needle`; the failure shows the whole text.
 #[track_caller]
 fn has(text: &str, needle: &str) {
@@ -271,9 +279,7 @@ fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
 
 #[test]
 fn ps_lists_services_tasks_and_ports() {
-    let moto = Moto::start();
-    let app = App::new();
-    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    let (moto, app) = deployed();
     let web1 = moto.fixture(&["run-task", "demo", "WebService"]);
     let web2 = moto.fixture(&["run-task", "demo", "WebService"]);
     let worker = moto.fixture(&["run-task", "demo", "WorkerService"]);
@@ -322,9 +328,7 @@ fn ps_lists_services_tasks_and_ports() {
 
 #[test]
 fn logs_show_the_services_events() {
-    let moto = Moto::start();
-    let app = App::new();
-    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    let (moto, app) = deployed();
     moto.fixture(&[
         "put-logs",
         "/docker-compose/demo",
@@ -391,9 +395,7 @@ fn logs_show_the_services_events() {
 
 #[test]
 fn ls_shows_the_project_and_down_removes_it_twice() {
-    let moto = Moto::start();
-    let app = App::new();
-    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    let (moto, app) = deployed();
     let ls = app.run(&moto, &["ls"]).ok().stdout();
     assert!(ls.lines().nth(1).unwrap().starts_with("demo "), "{ls}");
     assert!(
@@ -429,9 +431,7 @@ fn ls_shows_the_project_and_down_removes_it_twice() {
 
 #[test]
 fn logs_outlive_down_and_the_next_up_writes_to_them_again() {
-    let moto = Moto::start();
-    let app = App::new();
-    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    let (moto, app) = deployed();
     moto.fixture(&[
         "put-logs",
         "/docker-compose/demo",

@@ -333,16 +333,7 @@ async fn apply(
 async fn restart_services(aws: &Aws, stack_name: &str) -> Outcome {
     let cfn = aws.cloudformation();
     let resources = stack::resources(&cfn, stack_name).await?;
-    let cluster = resources
-        .iter()
-        .find(|r| r.logical_resource_id() == Some("Cluster"))
-        .and_then(|r| r.physical_resource_id())
-        .map(str::to_string);
-    let services: Vec<String> = resources
-        .iter()
-        .filter(|r| r.resource_type() == Some("AWS::ECS::Service"))
-        .filter_map(|r| r.physical_resource_id().map(str::to_string))
-        .collect();
+    let (cluster, services) = stack::cluster_and_services(&resources);
     let (Some(cluster), false) = (cluster, services.is_empty()) else {
         return Ok(());
     };

@@ -236,19 +236,14 @@ async fn stopped_tasks(aws: &Aws, stack_id: &str) -> Vec<String> {
     let Ok(resources) = stack::resources(&cfn, stack_id).await else {
         return Vec::new();
     };
-    let cluster = resources
-        .iter()
-        .find(|r| r.logical_resource_id() == Some("Cluster"))
-        .and_then(|r| r.physical_resource_id())
-        .map(str::to_string);
+    let (cluster, services) = stack::cluster_and_services(&resources);
     let Some(cluster) = cluster else {
         return Vec::new();
     };
     // The stack's own services: a cluster named by x-aws-cluster is shared.
-    let groups: Vec<String> = resources
+    let groups: Vec<String> = services
         .iter()
-        .filter(|r| r.resource_type() == Some("AWS::ECS::Service"))
-        .filter_map(|r| r.physical_resource_id()?.rsplit('/').next())
+        .filter_map(|arn| arn.rsplit('/').next())
         .map(|name| format!("service:{name}"))
         .collect();
     let ecs = aws.ecs();
