@@ -495,20 +495,29 @@ fn a_template_moto_rejects_fails_with_its_reason() {
         "plain",
     ]);
     aws_env(&mut cmd, app.dir.path(), &moto.endpoint());
-    let child = cmd
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_secs(3));
+    // Interrupt once it is waiting on the stack, not before.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("following it") {
+        let mut line = String::new();
+        use std::io::BufRead;
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "{seen}");
+        seen.push_str(&line);
+    }
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{err}");
+    stderr.read_to_string(&mut seen).unwrap();
+    let status = child.wait().unwrap();
+    let err = seen;
+    assert_eq!(status.code(), Some(130), "{err}");
     has(&err, "detached: stack demo keeps deploying");
     assert_eq!(
         moto.fixture(&["stack-status", "demo"]),
@@ -707,10 +716,10 @@ fn up_survives_throttling_and_server_errors_without_duplicates() {
     let endpoint = format!("http://localhost:{}", proxy.port);
     let up = app.run_at(&endpoint, &["up", "--progress", "plain"]).ok();
     has(&up.stdout(), "Stack demo CREATE_COMPLETE");
-    assert!(
-        proxy.faults.load(Ordering::SeqCst) >= 20,
-        "the proxy injected faults"
-    );
+    // Of the first 40 connections (one request each) two in three fail: 26
+    // or 27 faults, as a connection may close before its request.
+    let faults = proxy.faults.load(Ordering::SeqCst);
+    assert!(faults >= 20, "the proxy injected only {faults} faults");
     assert_eq!(moto.fixture(&["stacks"]), "demo");
     assert_eq!(moto.fixture(&["secrets"]), "demo/token");
     let again = app.run_at(&endpoint, &["up"]).ok();
