@@ -106,6 +106,30 @@ impl Ctx<'_> {
     pub fn service_tags(&self, service: &str) -> Vec<Tag> {
         vec![self.project_tag(), Tag::new(SERVICE_TAG, service)]
     }
+    /// The normalized name of a Compose key (`services`, `networks`, …) for
+    /// logical IDs, or `None` after reporting a clash with another key.
+    pub fn register_name(
+        &mut self,
+        table: &mut crate::names::NameTable,
+        section: &str,
+        key: &str,
+        path: &KeyPath,
+    ) -> Option<String> {
+        match table.register(key) {
+            Ok(n) => Some(n),
+            Err(other) => {
+                self.error(
+                    path,
+                    format!(
+                        "{section} {other:?} and {key:?} would have the same CloudFormation name"
+                    ),
+                    "rename one of them (names are compared without `-`, `_` and `.`)",
+                );
+                None
+            }
+        }
+    }
+
     /// A parameter through which `up` passes a resource an earlier
     /// deployment retained, and the condition "create our own" (it is empty).
     pub fn reattach_parameter(&mut self, parameter: &str, condition: &str, description: String) {

@@ -51,18 +51,8 @@ pub fn networks(ctx: &mut Ctx) {
                 "remove `driver`",
             );
         }
-        let norm = match table.register(key) {
-            Ok(n) => n,
-            Err(other) => {
-                ctx.error(
-                    &path,
-                    format!(
-                        "networks {other:?} and {key:?} would have the same CloudFormation name"
-                    ),
-                    "rename one of them (names are compared without `-`, `_` and `.`)",
-                );
-                continue;
-            }
+        let Some(norm) = ctx.register_name(&mut table, "networks", key, &path) else {
+            continue;
         };
         let id = format!("{norm}Network");
         if net.external || legacy_sg.is_some() {

@@ -55,18 +55,8 @@ pub fn services(
     }
     for name in names {
         let path = KeyPath::root().key("services").key(name);
-        let id = match table.register(name) {
-            Ok(id) => id,
-            Err(other) => {
-                ctx.error(
-                    &path,
-                    format!(
-                        "services {other:?} and {name:?} would have the same CloudFormation name"
-                    ),
-                    "rename one of them (names are compared without `-`, `_` and `.`)",
-                );
-                continue;
-            }
+        let Some(id) = ctx.register_name(&mut table, "services", name, &path) else {
+            continue;
         };
         let service = &project.services[name.as_str()];
         if let Some(plan) = convert_service(ctx, name, &id, service, &path, lb, secrets) {

@@ -64,18 +64,8 @@ pub fn volumes(ctx: &mut Ctx) {
             pos: ctx.pos,
         };
         ctx.warnings.extend(reader.unknown(extensions::NONE));
-        let norm = match table.register(key) {
-            Ok(n) => n,
-            Err(other) => {
-                ctx.error(
-                    &path,
-                    format!(
-                        "volumes {other:?} and {key:?} would have the same CloudFormation name"
-                    ),
-                    "rename one of them (names are compared without `-`, `_` and `.`)",
-                );
-                continue;
-            }
+        let Some(norm) = ctx.register_name(&mut table, "volumes", key, &path) else {
+            continue;
         };
         if !vol.driver.is_empty() && vol.driver != "local" {
             ctx.warn(
@@ -291,18 +281,8 @@ pub fn secrets(ctx: &mut Ctx) -> BTreeMap<String, SecretPlan> {
             .ok(reader.get::<OneOrMany>("x-aws-keys", "a key or a list of keys"))
             .map(OneOrMany::into_vec)
             .unwrap_or_default();
-        let norm = match table.register(key) {
-            Ok(n) => n,
-            Err(other) => {
-                ctx.error(
-                    &path,
-                    format!(
-                        "secrets {other:?} and {key:?} would have the same CloudFormation name"
-                    ),
-                    "rename one of them (names are compared without `-`, `_` and `.`)",
-                );
-                continue;
-            }
+        let Some(norm) = ctx.register_name(&mut table, "secrets", key, &path) else {
+            continue;
         };
         let arn = if secret.external {
             if !secret.name.starts_with("arn:") || !secret.name.contains(":secretsmanager:") {
