@@ -69,16 +69,19 @@ pub fn up_to_date(
 
 /// Idempotency token: a retried create or delete is not run twice.
 pub fn token(verb: &str, stack: &str) -> String {
-    let secs = std::time::SystemTime::now()
+    format!("docker-ecs-{verb}-{stack}-{}", unix_seconds())
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or_default();
-    format!("docker-ecs-{verb}-{stack}-{secs}")
+        .unwrap_or_default()
 }
 
 /// Create the stack. Returns its ID.
 pub async fn create(cfn: &Client, plan: &Plan, source: &upload::Source) -> Result<String, Failure> {
-    let mut req = cfn
+    let out = cfn
         .create_stack()
         .stack_name(&plan.stack)
         .set_parameters(Some(parameters(&plan.parameters)))
@@ -87,12 +90,9 @@ pub async fn create(cfn: &Client, plan: &Plan, source: &upload::Source) -> Resul
         // Keep the failed resources' events for the report; the next `up`
         // replaces a stack whose creation rolled back.
         .on_failure(OnFailure::Rollback)
-        .client_request_token(token("create", &plan.stack));
-    req = match source {
-        upload::Source::Body(b) => req.template_body(b),
-        upload::Source::Url { url, .. } => req.template_url(url),
-    };
-    let out = req
+        .client_request_token(token("create", &plan.stack))
+        .set_template_body(source.body())
+        .set_template_url(source.url())
         .send()
         .await
         .map_err(|e| aws::message(&format!("creating stack {}", plan.stack), e))?;
@@ -123,12 +123,8 @@ pub async fn change_set(
     source: &upload::Source,
     kind: ChangeSetType,
 ) -> Result<ChangeSet, Failure> {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    let name = format!("docker-ecs-{secs}");
-    let mut req = cfn
+    let name = format!("docker-ecs-{}", unix_seconds());
+    let out = cfn
         .create_change_set()
         .stack_name(&plan.stack)
         .change_set_name(&name)
@@ -136,12 +132,9 @@ pub async fn change_set(
         .set_parameters(Some(parameters(&plan.parameters)))
         .set_capabilities(Some(capabilities().to_vec()))
         .tags(project_tag(&plan.project))
-        .description("docker ecs up");
-    req = match source {
-        upload::Source::Body(b) => req.template_body(b),
-        upload::Source::Url { url, .. } => req.template_url(url),
-    };
-    let out = req
+        .description("docker ecs up")
+        .set_template_body(source.body())
+        .set_template_url(source.url())
         .send()
         .await
         .map_err(|e| aws::message(&format!("creating a change set for {}", plan.stack), e))?;

@@ -80,6 +80,22 @@ impl Source {
         Ok(Source::Url { url, bucket, key })
     }
 
+    /// `TemplateBody`, when the template travels inline.
+    pub fn body(&self) -> Option<String> {
+        match self {
+            Source::Body(b) => Some(b.clone()),
+            Source::Url { .. } => None,
+        }
+    }
+
+    /// `TemplateURL`, when the template travels through S3.
+    pub fn url(&self) -> Option<String> {
+        match self {
+            Source::Url { url, .. } => Some(url.clone()),
+            Source::Body(_) => None,
+        }
+    }
+
     /// Remove the temporary object and bucket; a failure is only a warning.
     pub async fn clean_up(&self, aws: &Aws) {
         if let Source::Url { bucket, key, .. } = self {
