@@ -278,6 +278,31 @@ fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
 }
 
 #[test]
+fn a_never_deployed_stack_is_left_by_dry_run_and_replaced_by_up() {
+    let moto = Moto::start();
+    let app = App::new();
+    moto.fixture(&["stub-stack", "demo"]);
+    assert_eq!(
+        moto.fixture(&["stack-status", "demo"]),
+        "REVIEW_IN_PROGRESS"
+    );
+    let dry = app.run(&moto, &["up", "--dry-run"]).ok();
+    has(&dry.stdout(), "Would create stack demo:");
+    has(&dry.stdout(), "Add      WebService");
+    has(&dry.stdout(), "Dry run: nothing was changed");
+    assert_eq!(
+        moto.fixture(&["stack-status", "demo"]),
+        "REVIEW_IN_PROGRESS"
+    );
+    let up = app.run(&moto, &["up", "--progress", "plain"]).ok();
+    has(
+        &up.stderr(),
+        "Stack demo is REVIEW_IN_PROGRESS (its creation never completed); replacing it",
+    );
+    has(&up.stdout(), "Stack demo CREATE_COMPLETE");
+}
+
+#[test]
 fn ps_lists_services_tasks_and_ports() {
     let (moto, app) = deployed();
     let web1 = moto.fixture(&["run-task", "demo", "WebService"]);

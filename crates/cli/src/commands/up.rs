@@ -99,9 +99,26 @@ async fn up(
         let status = stack::status(s);
         if matches!(status, "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS") {
             if args.dry_run {
+                // A change set cannot be made against this stack without
+                // replacing it first, and a dry run changes nothing: every
+                // resource of the template would be added.
                 display.note(&format!(
                     "Stack {stack_name} is {status} (never deployed); it would be replaced"
                 ));
+                let changes: Vec<deploy::Change> = template["Resources"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(id, r)| deploy::Change {
+                        action: "Add".into(),
+                        logical_id: id.clone(),
+                        resource_type: r["Type"].as_str().unwrap_or_default().to_string(),
+                        replacement: false,
+                    })
+                    .collect();
+                print_changes(&stack_name, true, &changes);
+                println!("Dry run: nothing was changed");
+                return Ok(());
             } else {
                 display.note(&format!(
                     "Stack {stack_name} is {status} (its creation never completed); replacing it"

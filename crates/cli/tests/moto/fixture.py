@@ -7,6 +7,7 @@ account has and moto lacks, or that only running tasks would create.
   fixture.py run-task STACK LOGICAL_ID    start a Fargate task for a stack's ECS service
   fixture.py put-logs GROUP STREAM MSG... write log events (1 ms apart, oldest first)
   fixture.py stack-status NAME            print a stack's status (or NONE)
+  fixture.py stub-stack NAME              leave a never-executed CREATE change set (REVIEW_IN_PROGRESS)
   fixture.py stacks                       print the live stacks, one per line
   fixture.py secret NAME                  print a secret's value
   fixture.py secrets                      print the secrets' names, one per line
@@ -83,6 +84,13 @@ def stack_status(name):
         print("NONE")
 
 
+def stub_stack(name):
+    cfn = boto3.client("cloudformation")
+    body = json.dumps({"Resources": {"Group": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "stub"}}}})
+    cfn.create_change_set(StackName=name, ChangeSetName="stub", ChangeSetType="CREATE", TemplateBody=body,
+                          Tags=[{"Key": "com.docker.compose.project", "Value": name}])
+
+
 def stacks():
     cfn = boto3.client("cloudformation")
     for s in cfn.list_stacks()["StackSummaries"]:
@@ -120,6 +128,8 @@ if __name__ == "__main__":
         put_logs(args[0], args[1], args[2:])
     elif cmd == "stack-status":
         stack_status(args[0])
+    elif cmd == "stub-stack":
+        stub_stack(args[0])
     elif cmd == "stacks":
         stacks()
     elif cmd == "secret":
