@@ -5,7 +5,6 @@ use super::{Failure, Outcome};
 use crate::aws::{self, Aws};
 use crate::cli::{AwsArgs, ListFormat, ProjectArgs, SecretCommand};
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::primitives::Blob;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use ecs::convert::PROJECT_TAG;
 use std::io::Read;
@@ -74,19 +73,21 @@ async fn create(
     for (k, v) in labels {
         req = req.tags(Tag::builder().key(k).value(v).build());
     }
-    req = match String::from_utf8(value) {
-        Ok(text) => req.secret_string(text),
-        Err(e) => req.secret_binary(Blob::new(e.into_bytes())),
-    };
-    let out = req.send().await.map_err(|e| {
-        if aws::code(&e) == Some("ResourceExistsException") {
-            Failure::Message(format!(
-                "secret {name} already exists: remove it first, or choose another name"
-            ))
-        } else {
-            aws::message(&format!("creating secret {name}"), e)
-        }
-    })?;
+    let (text, binary) = crate::deploy::secrets::payload(value);
+    let out = req
+        .set_secret_string(text)
+        .set_secret_binary(binary)
+        .send()
+        .await
+        .map_err(|e| {
+            if aws::code(&e) == Some("ResourceExistsException") {
+                Failure::Message(format!(
+                    "secret {name} already exists: remove it first, or choose another name"
+                ))
+            } else {
+                aws::message(&format!("creating secret {name}"), e)
+            }
+        })?;
     println!("{}", out.arn().unwrap_or(name));
     Ok(())
 }

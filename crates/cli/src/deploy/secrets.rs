@@ -63,7 +63,7 @@ pub async fn push(
                 ));
             }
         };
-        let stored = match existing {
+        let (arn, action) = match existing {
             Some(d) => {
                 let arn = d.arn().unwrap_or_default().to_string();
                 if d.deleted_date().is_some() {
@@ -72,67 +72,69 @@ pub async fn push(
                         secret.name, secret.name
                     )));
                 }
-                let same = current_value(&client, &arn).await.as_deref() == Some(&bytes[..]);
-                let action = if same {
+                let action = if current_value(&client, &arn).await.as_deref() == Some(&bytes[..]) {
                     "unchanged"
                 } else if dry_run {
                     "would update"
                 } else {
-                    let req = client.put_secret_value().secret_id(&arn);
-                    let req = match std::str::from_utf8(&bytes) {
-                        Ok(text) => req.secret_string(text),
-                        Err(_) => req.secret_binary(Blob::new(bytes.clone())),
-                    };
-                    req.send().await.map_err(|e| {
-                        aws::message(&format!("updating secret {}", secret.name), e)
-                    })?;
+                    let (text, binary) = payload(bytes);
+                    client
+                        .put_secret_value()
+                        .secret_id(&arn)
+                        .set_secret_string(text)
+                        .set_secret_binary(binary)
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            aws::message(&format!("updating secret {}", secret.name), e)
+                        })?;
                     "updated"
                 };
-                Stored {
-                    parameter: secret.parameter.clone(),
-                    name: secret.name.clone(),
-                    arn,
-                    action,
-                }
+                (arn, action)
             }
-            None if dry_run => Stored {
-                parameter: secret.parameter.clone(),
-                name: secret.name.clone(),
-                // A placeholder of the right shape, only for the change set.
-                arn: format!(
+            // A placeholder of the right shape, only for the change set.
+            None if dry_run => (
+                format!(
                     "arn:aws:secretsmanager:{}:{account}:secret:{}",
                     aws.region, secret.name
                 ),
-                action: "would create",
-            },
+                "would create",
+            ),
             None => {
-                let req = client
+                let (text, binary) = payload(bytes);
+                let created = client
                     .create_secret()
                     .name(&secret.name)
                     .description(format!(
                         "Compose secret {} of project {project} (docker-ecs)",
                         secret.secret
                     ))
-                    .tags(Tag::builder().key(PROJECT_TAG).value(project).build());
-                let req = match std::str::from_utf8(&bytes) {
-                    Ok(text) => req.secret_string(text),
-                    Err(_) => req.secret_binary(Blob::new(bytes.clone())),
-                };
-                let created = req
+                    .tags(Tag::builder().key(PROJECT_TAG).value(project).build())
+                    .set_secret_string(text)
+                    .set_secret_binary(binary)
                     .send()
                     .await
                     .map_err(|e| aws::message(&format!("creating secret {}", secret.name), e))?;
-                Stored {
-                    parameter: secret.parameter.clone(),
-                    name: secret.name.clone(),
-                    arn: created.arn().unwrap_or_default().to_string(),
-                    action: "created",
-                }
+                (created.arn().unwrap_or_default().to_string(), "created")
             }
+        };
+        let stored = Stored {
+            parameter: secret.parameter.clone(),
+            name: secret.name.clone(),
+            arn,
+            action,
         };
         out.push(stored);
     }
     Ok(out)
+}
+
+/// A value as Secrets Manager stores it: text when it is UTF-8, else binary.
+pub fn payload(bytes: Vec<u8>) -> (Option<String>, Option<Blob>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (Some(text), None),
+        Err(e) => (None, Some(Blob::new(e.into_bytes()))),
+    }
 }
 
 /// The stored value, to skip writing an identical version. Any error (for
