@@ -106,36 +106,12 @@ fn describe_retained(resource: &serde_json::Value, logical: &str, physical: &str
 
 /// Secrets `up` stored for the project (tagged with it); best effort.
 async fn project_secrets(aws: &Aws, project: &str) -> Vec<String> {
-    use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
-    let client = aws.secrets();
-    let mut names = Vec::new();
-    let mut pages = client
-        .list_secrets()
-        .filters(
-            Filter::builder()
-                .key(FilterNameStringType::TagKey)
-                .values(ecs::convert::PROJECT_TAG)
-                .build(),
-        )
-        .filters(
-            Filter::builder()
-                .key(FilterNameStringType::TagValue)
-                .values(project)
-                .build(),
-        )
-        .into_paginator()
-        .send();
-    while let Some(Ok(page)) = pages.next().await {
-        for s in page.secret_list() {
-            let tagged = s
-                .tags()
-                .iter()
-                .any(|t| t.key() == Some(ecs::convert::PROJECT_TAG) && t.value() == Some(project));
-            if tagged && let Some(n) = s.name() {
-                names.push(n.to_string());
-            }
-        }
-    }
-    names.sort();
-    names
+    use super::secret;
+    secret::managed(&aws.secrets())
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|s| secret::project_of(s.tags()) == project)
+        .filter_map(|s| s.name().map(str::to_string))
+        .collect()
 }

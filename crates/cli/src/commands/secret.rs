@@ -93,7 +93,7 @@ async fn create(
 }
 
 /// Secrets carrying the project tag: the ones `secret create` and `up` made.
-async fn managed(
+pub async fn managed(
     client: &Client,
 ) -> Result<Vec<aws_sdk_secretsmanager::types::SecretListEntry>, Failure> {
     let mut out = Vec::new();
@@ -120,7 +120,7 @@ async fn managed(
     Ok(out)
 }
 
-fn project_of(tags: &[Tag]) -> &str {
+pub fn project_of(tags: &[Tag]) -> &str {
     tags.iter()
         .find(|t| t.key() == Some(PROJECT_TAG))
         .and_then(|t| t.value())
