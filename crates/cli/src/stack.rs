@@ -99,6 +99,15 @@ pub async fn resources(cfn: &Client, name: &str) -> Result<Vec<StackResourceSumm
     Ok(out)
 }
 
+/// A stack output's value.
+pub fn output<'a>(stack: &'a Stack, key: &str) -> Option<&'a str> {
+    stack
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some(key))
+        .and_then(|o| o.output_value())
+}
+
 /// The stack's own ECS cluster and the ARNs of its ECS services.
 pub fn cluster_and_services(resources: &[StackResourceSummary]) -> (Option<String>, Vec<String>) {
     let cluster = resources
@@ -160,20 +169,12 @@ impl Deployed {
             .and_then(|p| p.parameter_value())
     }
 
-    pub fn output(&self, key: &str) -> Option<&str> {
-        self.stack
-            .outputs()
-            .iter()
-            .find(|o| o.output_key() == Some(key))
-            .and_then(|o| o.output_value())
-    }
-
     /// The ECS cluster the services run in: the stack's own, or the one
     /// `x-aws-cluster` named.
     pub fn cluster(&self) -> Option<String> {
-        self.physical_id("Cluster")
-            .map(str::to_string)
-            .or_else(|| self.output("ClusterName").map(str::to_string))
+        cluster_and_services(&self.resources)
+            .0
+            .or_else(|| output(&self.stack, "ClusterName").map(str::to_string))
             .or_else(|| {
                 // x-aws-cluster: the services name the cluster directly.
                 self.of_type("AWS::ECS::Service")

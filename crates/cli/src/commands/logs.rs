@@ -73,16 +73,7 @@ async fn logs(
             aws.region
         )));
     };
-    let sources = sources(&d);
-    for wanted in &args.services {
-        if !sources.iter().any(|s| &s.service == wanted) {
-            return Err(Failure::Message(format!("no such service: {wanted}")));
-        }
-    }
-    let sources: Vec<Source> = sources
-        .into_iter()
-        .filter(|s| args.services.is_empty() || args.services.contains(&s.service))
-        .collect();
+    let sources = super::select_services(sources(&d), &args.services, |s| &s.service)?;
     let client = aws.logs();
     let found = streams(&client, &sources).await?;
     let printer = Printer::new(args, &sources, &found);

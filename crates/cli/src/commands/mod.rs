@@ -140,6 +140,25 @@ fn project_name_quiet(args: &ProjectArgs) -> Result<String, Failure> {
     Ok(compose::load(&opts)?.project.name)
 }
 
+/// The items the user named (all when none), or "no such service" for a
+/// name that is not there, as `docker compose ps/logs SERVICE` say.
+pub fn select_services<T>(
+    items: Vec<T>,
+    wanted: &[String],
+    service: impl Fn(&T) -> &str,
+) -> Result<Vec<T>, Failure> {
+    if let Some(missing) = wanted
+        .iter()
+        .find(|w| !items.iter().any(|i| service(i) == w.as_str()))
+    {
+        return Err(Failure::Message(format!("no such service: {missing}")));
+    }
+    Ok(items
+        .into_iter()
+        .filter(|i| wanted.is_empty() || wanted.iter().any(|w| w == service(i)))
+        .collect())
+}
+
 /// `KEY=VALUE` pairs (labels, options).
 pub fn labels(items: &[String]) -> Result<Vec<(String, String)>, Failure> {
     items

@@ -95,16 +95,7 @@ async fn rows(project: &str, aws_args: &AwsArgs, args: &PsArgs) -> Result<Vec<Ro
         ));
         return Ok(Vec::new());
     };
-    let services = services(&d);
-    for wanted in &args.services {
-        if !services.iter().any(|s| &s.compose == wanted) {
-            return Err(Failure::Message(format!("no such service: {wanted}")));
-        }
-    }
-    let services: Vec<&ServiceRef> = services
-        .iter()
-        .filter(|s| args.services.is_empty() || args.services.contains(&s.compose))
-        .collect();
+    let services = super::select_services(services(&d), &args.services, |s| &s.compose)?;
     let Some(cluster) = d.cluster() else {
         return Ok(Vec::new());
     };

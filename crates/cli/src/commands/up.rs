@@ -374,11 +374,7 @@ async fn restart_services(aws: &Aws, stack_name: &str) -> Outcome {
 /// The LB's DNS name, from the stack outputs.
 async fn load_balancer_dns(aws: &Aws, stack: &str) -> Option<String> {
     let s = stack::describe(&aws.cloudformation(), stack).await.ok()??;
-    s.outputs()
-        .iter()
-        .find(|o| o.output_key() == Some("LoadBalancerDNS"))
-        .and_then(|o| o.output_value())
-        .map(str::to_string)
+    stack::output(&s, "LoadBalancerDNS").map(str::to_string)
 }
 
 fn print_changes(stack: &str, create: bool, changes: &[deploy::Change]) {
