@@ -88,7 +88,15 @@ pub(crate) struct Ctx<'a> {
     pub filesystem_parameters: Vec<FilesystemParameter>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// Reads the `x-*` extensions of one part of the project, with positions.
+    pub fn reader(&self, ext: &'a compose::model::Extensions, path: KeyPath) -> Reader<'a> {
+        Reader {
+            ext,
+            path,
+            pos: self.pos,
+        }
+    }
     pub fn name(&self) -> &str {
         &self.project.name
     }

@@ -25,11 +25,7 @@ pub fn networks(ctx: &mut Ctx) {
     for key in keys {
         let net = &project.networks[key.as_str()];
         let path = KeyPath::root().key("networks").key(key);
-        let reader = crate::extensions::Reader {
-            ext: &net.extensions,
-            path: path.clone(),
-            pos: ctx.pos,
-        };
+        let reader = ctx.reader(&net.extensions, path.clone());
         ctx.warnings
             .extend(reader.unknown(crate::extensions::NETWORK_KEYS));
         let legacy_sg: Option<String> =

@@ -122,11 +122,7 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
                 .key(name)
                 .key("ports")
                 .index(i);
-            let reader = Reader {
-                ext: &p.extensions,
-                path: path.clone(),
-                pos: ctx.pos,
-            };
+            let reader = ctx.reader(&p.extensions, path.clone());
             ctx.warnings.extend(reader.unknown(extensions::PORT_KEYS));
             let proto_ext: Option<String> =
                 ctx.ok(reader.get("x-aws-protocol", "`http` or `https`"));

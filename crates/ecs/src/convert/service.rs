@@ -6,7 +6,7 @@ use super::storage::{SecretPlan, is_safe_name};
 use super::{Ctx, INIT_IMAGE};
 use crate::cfn::resources::*;
 use crate::cfn::{Expr, Resource, Tag};
-use crate::extensions::{self, AutoScaling, Reader};
+use crate::extensions::{self, AutoScaling};
 use crate::names;
 use crate::sizing;
 use compose::model::{Service, Ulimit as ComposeUlimit};
@@ -79,11 +79,7 @@ fn convert_service(
     lb: &LoadBalancerPlan,
     secrets: &BTreeMap<String, SecretPlan>,
 ) -> Option<ServicePlan> {
-    let reader = Reader {
-        ext: &s.extensions,
-        path: path.clone(),
-        pos: ctx.pos,
-    };
+    let reader = ctx.reader(&s.extensions, path.clone());
     ctx.warnings
         .extend(reader.unknown(extensions::SERVICE_KEYS));
     let pull_credentials: Option<String> =
@@ -107,22 +103,14 @@ fn convert_service(
     let deploy_path = path.key("deploy");
     let (autoscaling, update_ext) = match deploy {
         Some(d) => {
-            let r = Reader {
-                ext: &d.extensions,
-                path: deploy_path.clone(),
-                pos: ctx.pos,
-            };
+            let r = ctx.reader(&d.extensions, deploy_path.clone());
             ctx.warnings.extend(r.unknown(extensions::DEPLOY_KEYS));
             let a: Option<AutoScaling> = ctx.ok(r.get(
                 "x-aws-autoscaling",
                 "a mapping {cpu|memory: percent, min: count, max: count}",
             ));
             let u = d.update_config.as_ref().map(|u| {
-                let r = Reader {
-                    ext: &u.extensions,
-                    path: deploy_path.key("update_config"),
-                    pos: ctx.pos,
-                };
+                let r = ctx.reader(&u.extensions, deploy_path.key("update_config"));
                 ctx.warnings
                     .extend(r.unknown(extensions::UPDATE_CONFIG_KEYS));
                 let min: Option<i64> = ctx.ok(r.get("x-aws-min_percent", "an integer percentage"));

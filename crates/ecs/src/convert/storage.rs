@@ -5,7 +5,7 @@
 use super::{Ctx, FilesystemParameter, Parameter, SecretParameter, SecretSource, VOLUME_TAG};
 use crate::cfn::resources::*;
 use crate::cfn::{Expr, Resource, Tag};
-use crate::extensions::{self, OneOrMany, Reader};
+use crate::extensions::{self, OneOrMany};
 use crate::names;
 use compose::node::KeyPath;
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,11 +58,7 @@ pub fn volumes(ctx: &mut Ctx) {
     for key in keys {
         let vol = &project.volumes[key.as_str()];
         let path = KeyPath::root().key("volumes").key(key);
-        let reader = Reader {
-            ext: &vol.extensions,
-            path: path.clone(),
-            pos: ctx.pos,
-        };
+        let reader = ctx.reader(&vol.extensions, path.clone());
         ctx.warnings.extend(reader.unknown(extensions::NONE));
         let Some(norm) = ctx.register_name(&mut table, "volumes", key, &path) else {
             continue;
@@ -271,11 +267,7 @@ pub fn secrets(ctx: &mut Ctx) -> BTreeMap<String, SecretPlan> {
     for key in keys {
         let secret = &project.secrets[key.as_str()];
         let path = KeyPath::root().key("secrets").key(key);
-        let reader = Reader {
-            ext: &secret.extensions,
-            path: path.clone(),
-            pos: ctx.pos,
-        };
+        let reader = ctx.reader(&secret.extensions, path.clone());
         ctx.warnings.extend(reader.unknown(extensions::SECRET_KEYS));
         let wanted: Vec<String> = ctx
             .ok(reader.get::<OneOrMany>("x-aws-keys", "a key or a list of keys"))
