@@ -18,10 +18,17 @@ use std::time::{Duration, SystemTime};
 
 const API_VERSION: &str = "2016-11-15";
 
+type HttpsClient = Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    Full<Bytes>,
+>;
+
 pub struct Ec2 {
     endpoint: String,
     region: String,
     credentials: Option<SharedCredentialsProvider>,
+    /// Built once: loading the system's TLS roots is not free.
+    client: Result<HttpsClient, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,10 +59,18 @@ impl Ec2 {
                 };
                 format!("https://ec2.{region}.{suffix}")
             });
+        let client = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .map(|b| {
+                let https = b.https_or_http().enable_http1().build();
+                Client::builder(TokioExecutor::new()).build(https)
+            })
+            .map_err(|e| format!("cannot load the system's TLS roots: {e}"));
         Ec2 {
             endpoint: endpoint.trim_end_matches('/').to_string() + "/",
             region: region.to_string(),
             credentials: config.credentials_provider(),
+            client,
         }
     }
 
@@ -254,13 +269,7 @@ impl Ec2 {
             .map_err(|e| e.to_string())?;
         instructions.apply_to_request_http1x(&mut request);
 
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(|e| format!("cannot load the system's TLS roots: {e}"))?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
+        let client = self.client.as_ref().map_err(Clone::clone)?;
         let response = tokio::time::timeout(Duration::from_secs(60), client.request(request))
             .await
             .map_err(|_| "the AWS endpoint did not answer in time".to_string())?

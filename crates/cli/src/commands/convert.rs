@@ -18,18 +18,23 @@ pub fn conversion(
     Ok((loaded, conversion))
 }
 
+/// The template breaks a CloudFormation limit (size, resources, …).
+pub fn too_large(broken: &[String]) -> Failure {
+    Failure::Message(format!(
+        "{}; split the project into several stacks (for example with -f and profiles)",
+        broken.join("; ")
+    ))
+}
+
 pub fn run(project_args: &ProjectArgs, args: &ConvertArgs) -> Outcome {
     let (loaded, conversion) = conversion(project_args, args.strict)?;
     let format = match args.format {
         DocFormat::Json => ecs::Format::Json,
         DocFormat::Yaml => ecs::Format::Yaml,
     };
-    let text = conversion.render(format).map_err(|broken| {
-        Failure::Message(format!(
-            "{}; split the project into several stacks (for example with -f and profiles)",
-            broken.join("; ")
-        ))
-    })?;
+    let text = conversion
+        .render(format)
+        .map_err(|broken| too_large(&broken))?;
     match &args.output {
         Some(path) => std::fs::write(path, &text)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,

@@ -13,14 +13,13 @@ use std::time::Duration;
 
 pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Outcome {
     let (loaded, conversion) = super::convert::conversion(project_args, args.strict)?;
-    conversion.render(ecs::Format::Json).map_err(|broken| {
-        Failure::Message(format!(
-            "{}; split the project into several stacks (for example with -f and profiles)",
-            broken.join("; ")
-        ))
-    })?;
     let template = conversion.value();
     let body = ecs::cfn::to_body(&template);
+    // CloudFormation's limits apply to exactly this body.
+    let broken = ecs::limits::check(&ecs::limits::Counts::of_value(&template, body.len()));
+    if !broken.is_empty() {
+        return Err(super::convert::too_large(&broken));
+    }
     let project = loaded.project.name.clone();
     let started: Arc<Mutex<Option<String>>> = Arc::default();
     let rt = aws::runtime();
