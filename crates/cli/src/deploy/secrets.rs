@@ -25,7 +25,6 @@ fn value(secret: &SecretParameter, env: &compose::env::Environment) -> Result<Ve
         SecretSource::Environment(var) => env
             .get(var)
             .map(|v| v.as_bytes().to_vec())
-            .or_else(|| std::env::var(var).ok().map(String::into_bytes))
             .ok_or_else(|| {
                 Failure::Message(format!(
                     "secret {}: the environment variable {var} is not set",
