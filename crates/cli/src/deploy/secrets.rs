@@ -22,15 +22,14 @@ fn value(secret: &SecretParameter, env: &compose::env::Environment) -> Result<Ve
         SecretSource::File(path) => std::fs::read(path).map_err(|e| {
             Failure::Message(format!("secret {}: cannot read {path}: {e}", secret.secret))
         }),
-        SecretSource::Environment(var) => env
-            .get(var)
-            .map(|v| v.as_bytes().to_vec())
-            .ok_or_else(|| {
+        SecretSource::Environment(var) => {
+            env.get(var).map(|v| v.as_bytes().to_vec()).ok_or_else(|| {
                 Failure::Message(format!(
                     "secret {}: the environment variable {var} is not set",
                     secret.secret
                 ))
-            }),
+            })
+        }
     }
 }
 
