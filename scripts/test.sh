@@ -30,7 +30,19 @@ export DOCKER_ECS_COMPOSE_ORACLE="$oracle"
 export DOCKER_ECS_CFN_LINT="$venv/bin/cfn-lint"
 export DOCKER_ECS_MOTO_SERVER="$venv/bin/moto_server"
 export DOCKER_ECS_CHECKOV="$checkov_venv/bin/checkov"
-export DOCKER_ECS_SHARED="${DOCKER_ECS_SHARED:-$root/../shared}"
+
+# Suites over third-party inputs run only when they are given; say so
+# aloud when they are not, so that nobody mistakes a skip for a pass.
+missing=()
+[ -n "${DOCKER_ECS_CORPUS:-}" ] ||
+  missing+=("DOCKER_ECS_CORPUS=<folder of Compose apps> (config vs docker compose, convert + cfn-lint + checkov, schema check of each app)")
+[ -n "${DOCKER_ECS_COMPOSE_SCHEMA:-}" ] ||
+  missing+=("DOCKER_ECS_COMPOSE_SCHEMA=<compose-spec.json> (cross-check of the typed model against the official schema)")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> external suites NOT run; to enable them set: $(IFS=';'; echo "${missing[*]}")"
+else
+  echo "==> external suites enabled: corpus $DOCKER_ECS_CORPUS, schema $DOCKER_ECS_COMPOSE_SCHEMA"
+fi
 # A persistent target dir outside the clone keeps CI rebuilds incremental.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/docker-ecs/target}"
 

