@@ -718,20 +718,18 @@ pub fn resolve_env_files(project: &mut Project, env: &Environment, root: &Node) 
             let path = std::path::Path::new(&f.path);
             let loc = kp(&["services", name, "env_file"]).index(i);
             let span = span_at_index(root, &["services", name, "env_file"], i);
-            if !path.exists() {
-                if f.required {
+            let text = match crate::read::read_text(path, crate::read::ENV_FILE) {
+                Ok(t) => t,
+                Err(e) if e.missing && !f.required => continue,
+                Err(e) if e.missing => {
                     return Err(
                         Error::at(span, &loc, format!("env file {} not found", f.path)).with_help(
                             "create the file, fix the path, or mark it `required: false`",
                         ),
                     );
                 }
-                continue;
-            }
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Error::at(span, &loc, format!("cannot read env file {}: {e}", f.path))
-                    .with_help("env files must be readable UTF-8 text")
-            })?;
+                Err(e) => return Err(Error::at(span, &loc, e.message).with_help(e.help)),
+            };
             let vars = if f.format == "raw" {
                 text.lines()
                     .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
@@ -775,10 +773,8 @@ pub fn resolve_label_files(project: &mut Project, env: &Environment, root: &Node
         for (i, file) in service.label_file.iter().enumerate() {
             let loc = kp(&["services", name, "label_file"]).index(i);
             let span = span_at_index(root, &["services", name, "label_file"], i);
-            let text = std::fs::read_to_string(file).map_err(|e| {
-                Error::at(span, &loc, format!("cannot read label file {file}: {e}"))
-                    .with_help("check the `label_file` path")
-            })?;
+            let text = crate::read::read_text(std::path::Path::new(file), crate::read::LABEL_FILE)
+                .map_err(|e| Error::at(span, &loc, e.message).with_help(e.help))?;
             let vars = parse_dotenv(&text, env).map_err(|(line, msg)| {
                 Error::at(span, &loc, format!("{file}: line {line}: {msg}"))
                     .with_help("each line must be KEY=VALUE or a # comment")

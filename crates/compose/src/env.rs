@@ -74,16 +74,7 @@ impl Lookup for Chained<'_> {
 /// Read a dotenv file. Values may reference earlier variables and `outer`.
 /// A bare `KEY` line takes its value from `outer` (and is skipped if unset).
 pub fn read_dotenv(path: &Path, outer: &dyn Lookup) -> Result<IndexMap<String, String>> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::new(format!("cannot read env file: {e}"))
-            .with_file(path)
-            .with_help("check that the file exists and is readable")
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Error::new("env file is not valid UTF-8")
-            .with_file(path)
-            .with_help("save the file as UTF-8 text")
-    })?;
+    let text = crate::read::read_text(path, crate::read::ENV_FILE).map_err(|e| e.into_error())?;
     parse_dotenv(&text, outer).map_err(|(line, msg)| {
         Error::new(format!("line {line}: {msg}"))
             .with_file(path)
@@ -99,6 +90,9 @@ pub fn parse_dotenv(
     outer: &dyn Lookup,
 ) -> std::result::Result<IndexMap<String, String>, (usize, String)> {
     let mut out: IndexMap<String, String> = IndexMap::new();
+    // Each value may reference earlier ones: without a budget, a few lines
+    // of `B=${A}${A}` would double the text at every line.
+    let mut budget = interpolate::Budget::default();
     let src = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rest = src;
     let line_of = |rest: &str| src[..src.len() - rest.len()].matches('\n').count() + 1;
@@ -153,7 +147,8 @@ pub fn parse_dotenv(
                 let after = after.find('\n').map(|i| &after[i..]).unwrap_or("");
                 let value = if q == '"' {
                     let unescaped = unescape_double(raw);
-                    expand(&unescaped, &out, outer).map_err(|e| (line, e.to_string()))?
+                    expand(&unescaped, &out, outer, &mut budget)
+                        .map_err(|e| (line, e.to_string()))?
                 } else {
                     raw.to_string()
                 };
@@ -171,7 +166,8 @@ pub fn parse_dotenv(
                     raw = &raw[..i];
                 }
                 let raw = raw.trim();
-                let value = expand(raw, &out, outer).map_err(|e| (line, e.to_string()))?;
+                let value =
+                    expand(raw, &out, outer, &mut budget).map_err(|e| (line, e.to_string()))?;
                 (value, &rest[end..])
             }
         };
@@ -229,9 +225,10 @@ fn expand(
     raw: &str,
     local: &IndexMap<String, String>,
     outer: &dyn Lookup,
+    budget: &mut interpolate::Budget,
 ) -> std::result::Result<String, TemplateError> {
     let chained = Chained { local, outer };
-    interpolate::substitute(raw, &chained, &mut |_| {})
+    interpolate::substitute(raw, &chained, &mut |_| {}, budget)
 }
 
 #[cfg(test)]

@@ -41,13 +41,22 @@ pub fn run(project: &ProjectArgs, aws_args: &AwsArgs, command: &SecretCommand) -
 }
 
 fn read_value(file: &str) -> Result<Vec<u8>, Failure> {
+    let limit = compose::read::SECRET_FILE.max_bytes;
     let mut value = Vec::new();
     if file == "-" {
         std::io::stdin()
+            .take(limit + 1)
             .read_to_end(&mut value)
             .map_err(|e| format!("cannot read the secret from stdin: {e}"))?;
+        if value.len() as u64 > limit {
+            return Err(Failure::Message(format!(
+                "the secret from stdin is over Secrets Manager's limit of {}",
+                compose::limits::bytes(limit)
+            )));
+        }
     } else {
-        value = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+        value = compose::read::read_bytes(std::path::Path::new(file), compose::read::SECRET_FILE)
+            .map_err(|e| e.message)?;
     }
     if value.is_empty() {
         return Err(Failure::Message(format!(

@@ -19,9 +19,10 @@ pub struct Stored {
 /// Read a secret's value from where the Compose file says.
 fn value(secret: &SecretParameter, env: &compose::env::Environment) -> Result<Vec<u8>, Failure> {
     match &secret.source {
-        SecretSource::File(path) => std::fs::read(path).map_err(|e| {
-            Failure::Message(format!("secret {}: cannot read {path}: {e}", secret.secret))
-        }),
+        SecretSource::File(path) => {
+            compose::read::read_bytes(std::path::Path::new(path), compose::read::SECRET_FILE)
+                .map_err(|e| Failure::Message(format!("secret {}: {}", secret.secret, e.message)))
+        }
         SecretSource::Environment(var) => {
             env.get(var).map(|v| v.as_bytes().to_vec()).ok_or_else(|| {
                 Failure::Message(format!(

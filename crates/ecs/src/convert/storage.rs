@@ -59,7 +59,7 @@ pub fn volumes(ctx: &mut Ctx) {
         let vol = &project.volumes[key.as_str()];
         let path = KeyPath::root().key("volumes").key(key);
         let reader = ctx.reader(&vol.extensions, path.clone());
-        ctx.warnings.extend(reader.unknown(extensions::NONE));
+        ctx.check_extensions(&reader, extensions::NONE);
         let Some(norm) = ctx.register_name(&mut table, "volumes", key, &path) else {
             continue;
         };
@@ -268,7 +268,7 @@ pub fn secrets(ctx: &mut Ctx) -> BTreeMap<String, SecretPlan> {
         let secret = &project.secrets[key.as_str()];
         let path = KeyPath::root().key("secrets").key(key);
         let reader = ctx.reader(&secret.extensions, path.clone());
-        ctx.warnings.extend(reader.unknown(extensions::SECRET_KEYS));
+        ctx.check_extensions(&reader, extensions::SECRET_KEYS);
         let wanted: Vec<String> = ctx
             .ok(reader.get::<OneOrMany>("x-aws-keys", "a key or a list of keys"))
             .map(OneOrMany::into_vec)
@@ -352,8 +352,11 @@ fn keys_of_file(secret: &compose::model::FileObject) -> Result<Vec<String>, Stri
                 .into(),
         );
     }
-    let text = std::fs::read_to_string(&secret.file)
-        .map_err(|e| format!("cannot read {}: {e}", secret.file))?;
+    let text = compose::read::read_text(
+        std::path::Path::new(&secret.file),
+        compose::read::SECRET_FILE,
+    )
+    .map_err(|e| e.message)?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|_| format!("{} is not a JSON document", secret.file))?;
     let obj = value
