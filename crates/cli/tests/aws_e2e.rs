@@ -890,7 +890,7 @@ fn secrets_are_created_listed_inspected_and_removed() {
     )
     .fails()
     .stderr();
-    has(&err, "cannot read missing.txt");
+    has(&err, "secret file missing.txt does not exist");
     let err = ecs(
         &moto,
         &dir,

@@ -12,7 +12,7 @@ fn type_error(node: &Node, path: &KeyPath, expected: &str) -> Error {
     Error::at(
         node.span,
         path,
-        format!("must be {expected}, found a {}", node.kind_name()),
+        format!("must be {expected}, found {}", node.kind_name()),
     )
     .with_help(format!("write `{}` as {expected}", path))
 }
@@ -110,7 +110,7 @@ fn maybe_external(node: &mut Node, path: &KeyPath) -> Result<()> {
 
 fn canonical_include(node: &mut Node, path: &KeyPath) -> Result<()> {
     let Some(items) = node.as_seq_mut() else {
-        return Err(type_error(node, path, "a sequence"));
+        return Err(type_error(node, path, "a list"));
     };
     for (i, item) in items.iter_mut().enumerate() {
         let p = path.index(i);

@@ -65,19 +65,16 @@ impl de::Error for DeError {
         }
     }
     fn invalid_type(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
-        let found = match unexp {
-            de::Unexpected::Map => "a mapping".to_string(),
-            de::Unexpected::Seq => "a sequence".to_string(),
-            de::Unexpected::Str(s) => format!("the string {s:?}"),
-            de::Unexpected::Signed(i) => format!("the number {i}"),
-            de::Unexpected::Unsigned(i) => format!("the number {i}"),
-            de::Unexpected::Float(f) => format!("the number {f}"),
-            de::Unexpected::Bool(b) => format!("the boolean {b}"),
-            de::Unexpected::Unit | de::Unexpected::Option => "null".to_string(),
-            other => other.to_string(),
-        };
+        let exp = compose_words(&exp.to_string());
         DeError(
-            Error::new(format!("must be {exp}, found {found}"))
+            Error::new(format!("must be {exp}, found {}", found(&unexp)))
+                .with_help(format!("change the value to {exp}")),
+        )
+    }
+    fn invalid_value(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
+        let exp = compose_words(&exp.to_string());
+        DeError(
+            Error::new(format!("{} is out of range: must be {exp}", found(&unexp)))
                 .with_help(format!("change the value to {exp}")),
         )
     }
@@ -90,6 +87,48 @@ impl de::Error for DeError {
                 .with_help(format!("add `{field}`")),
         )
     }
+}
+
+/// A value serde could not take, described for a Compose user.
+fn found(unexp: &de::Unexpected) -> String {
+    match unexp {
+        de::Unexpected::Map => "a mapping".to_string(),
+        de::Unexpected::Seq => "a list".to_string(),
+        de::Unexpected::Str(s) => format!("the string {s:?}"),
+        de::Unexpected::Signed(i) => format!("the number {i}"),
+        de::Unexpected::Unsigned(i) => format!("the number {i}"),
+        de::Unexpected::Float(f) => format!("the number {f}"),
+        de::Unexpected::Bool(b) => format!("the boolean {b}"),
+        de::Unexpected::Unit | de::Unexpected::Option => "null".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// serde names what it expected in Rust terms (`u32`, `struct Deploy`, `a
+/// map`); a Compose user reads Compose terms.
+fn compose_words(expected: &str) -> String {
+    let e = expected.trim();
+    let words = match e {
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65535",
+        "u32" => "a whole number from 0 to 4294967295",
+        "u64" | "usize" | "u128" => "a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "isize" | "i128" | "integer" | "an integer" => {
+            "a whole number"
+        }
+        "f32" | "f64" | "a float" => "a number",
+        "a string" | "string" | "a borrowed string" | "char" | "a character" => "a string",
+        "a boolean" | "bool" => "true or false",
+        "a sequence" | "sequence" => "a list",
+        "a map" | "map" => "a mapping",
+        "unit" => "null",
+        _ if e.starts_with("struct ") => "a mapping",
+        _ if e.starts_with("tuple") => "a list",
+        _ if e.starts_with("enum ") || e.starts_with("variant ") => "one of the allowed values",
+        _ if e.contains('<') || e.contains("::") => "a valid value",
+        _ => return e.to_string(),
+    };
+    words.to_string()
 }
 
 fn unknown_key(field: &str, expected: &[&str]) -> Error {

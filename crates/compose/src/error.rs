@@ -37,9 +37,149 @@ pub struct Location {
     pub file: PathBuf,
     pub line: u32,
     pub column: u32,
-    offset: u32,
-    len: u32,
-    source: Option<miette::NamedSource<Arc<str>>>,
+    /// The lines around the error, and the label's place in them.
+    snippet: Snippet,
+    label_offset: usize,
+    label_len: usize,
+}
+
+/// How many lines around an error a snippet shows, and how many characters
+/// of each line: a long line is cut around the error's column (the renderer
+/// cannot pad past 65,535 columns, and nobody reads that far anyway).
+const CONTEXT_LINES: usize = 2;
+const WINDOW_CHARS: usize = 160;
+const WINDOW_LEAD: usize = 60;
+
+/// The lines around an error, cut to a window, for the snippet renderer.
+#[derive(Debug, Clone)]
+struct Snippet {
+    name: String,
+    text: String,
+    /// 0-based number of the first line of `text` in the file.
+    first_line: usize,
+    lines: usize,
+    /// The label, for the renderer's `[file:line:column]` header (0-based).
+    label: (usize, usize),
+    label_line: usize,
+    label_column: usize,
+}
+
+impl miette::SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> std::result::Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        if before == 0 && after == 0 && span.offset() == self.label.0 {
+            let (start, len) = self.label;
+            let end = (start + len).min(self.text.len());
+            return Ok(Box::new(miette::MietteSpanContents::new_named(
+                self.name.clone(),
+                &self.text.as_bytes()[start..end],
+                (start, end - start).into(),
+                self.label_line,
+                self.label_column,
+                1,
+            )));
+        }
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            self.text.as_bytes(),
+            (0, self.text.len()).into(),
+            self.first_line,
+            0,
+            self.lines,
+        )))
+    }
+}
+
+/// Cut `text` to the lines around byte `offset`, each to the same window of
+/// characters; returns the snippet and the label's offset and length in it.
+/// `at` is the error's 1-based line and column, as the header shows them.
+fn snippet(
+    name: String,
+    text: &str,
+    offset: usize,
+    len: usize,
+    at: (u32, u32),
+) -> (Snippet, usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_index = text[..line_start].matches('\n').count();
+    let column = text[line_start..offset].chars().count();
+    let all: Vec<&str> = text.split('\n').collect();
+    let long = all
+        .iter()
+        .skip(line_index.saturating_sub(CONTEXT_LINES))
+        .take(2 * CONTEXT_LINES + 1)
+        .any(|l| l.chars().count() > WINDOW_CHARS);
+    let from = if long && column > WINDOW_LEAD {
+        column - WINDOW_LEAD
+    } else {
+        0
+    };
+    let first = line_index.saturating_sub(CONTEXT_LINES);
+    let last = (line_index + CONTEXT_LINES).min(all.len().saturating_sub(1));
+    let mut out = String::new();
+    let (mut label_offset, mut label_len) = (0, 0);
+    for (i, line) in all.iter().enumerate().take(last + 1).skip(first) {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let (cut, lead) = window(line, from, long);
+        if i == line_index {
+            // Where the label starts and ends, in this cut line.
+            let before: usize = line
+                .chars()
+                .skip(from)
+                .take(column - from)
+                .map(char::len_utf8)
+                .sum();
+            label_offset = out.len() + lead + before;
+            let room = cut.len() - lead - before;
+            label_len = len.min(room);
+        }
+        out.push_str(&cut);
+        if i < last {
+            out.push('\n');
+        }
+    }
+    let snippet = Snippet {
+        name,
+        text: out,
+        first_line: first,
+        lines: last + 1 - first,
+        label: (label_offset, label_len.max(1)),
+        label_line: at.0.saturating_sub(1) as usize,
+        label_column: at.1.saturating_sub(1) as usize,
+    };
+    (snippet, label_offset, label_len)
+}
+
+/// A line cut to the window of characters starting at `from`, with `…`
+/// where text was cut, and the byte length of the leading `…`.
+fn window(line: &str, from: usize, long: bool) -> (String, usize) {
+    if !long {
+        return (line.to_string(), 0);
+    }
+    let mut out = String::new();
+    let mut lead = 0;
+    if from > 0 && line.chars().count() > from {
+        out.push('…');
+        lead = out.len();
+    }
+    let mut chars = line.chars().skip(from);
+    out.extend(chars.by_ref().take(WINDOW_CHARS));
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    (out, lead)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// Boxed so `Result<T, Error>` stays small on the happy path.
@@ -135,16 +275,20 @@ impl Error {
             && let Some(span) = self.0.span
             && let Some(src) = sources.get(span.source)
         {
+            let (snippet, label_offset, label_len) = snippet(
+                src.path.display().to_string(),
+                &src.text,
+                span.offset as usize,
+                span.len as usize,
+                (span.line, span.column),
+            );
             self.0.location = Some(Location {
                 file: src.path.clone(),
                 line: span.line,
                 column: span.column,
-                offset: span.offset,
-                len: span.len,
-                source: Some(miette::NamedSource::new(
-                    src.path.display().to_string(),
-                    src.text.clone(),
-                )),
+                snippet,
+                label_offset,
+                label_len,
             });
         }
         self
@@ -179,17 +323,15 @@ impl miette::Diagnostic for Error {
         self.0
             .location
             .as_ref()
-            .and_then(|l| l.source.as_ref())
-            .map(|t| t as &dyn miette::SourceCode)
+            .map(|l| &l.snippet as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let loc = self.0.location.as_ref()?;
-        loc.source.as_ref()?;
         let label = miette::LabeledSpan::new(
             Some(self.0.message.clone()),
-            loc.offset as usize,
-            loc.len.max(1) as usize,
+            loc.label_offset,
+            loc.label_len.max(1),
         );
         Some(Box::new(std::iter::once(label)))
     }

@@ -4,6 +4,7 @@
 //! the default/replacement/message, and `$$` for a literal dollar.
 
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::node::{KeyPath, Node, Value};
 
 /// Why a template could not be expanded.
@@ -13,6 +14,10 @@ pub enum TemplateError {
     Required { name: String, message: String },
     /// Syntax error: a `$` not followed by a name, `$$` or `{...}`.
     Invalid { template: String },
+    /// `${…}` nested past [`limits::MAX_INTERPOLATION_DEPTH`].
+    TooDeep,
+    /// The text produced went past [`limits::MAX_EXPANDED_BYTES`].
+    TooLarge,
 }
 
 impl std::fmt::Display for TemplateError {
@@ -24,6 +29,16 @@ impl std::fmt::Display for TemplateError {
             TemplateError::Invalid { template } => {
                 write!(f, "invalid interpolation format {template:?}")
             }
+            TemplateError::TooDeep => write!(
+                f,
+                "`${{…}}` is nested more than {} levels deep",
+                limits::MAX_INTERPOLATION_DEPTH
+            ),
+            TemplateError::TooLarge => write!(
+                f,
+                "variables expand to more than {} of text",
+                limits::bytes(limits::MAX_EXPANDED_BYTES as u64)
+            ),
         }
     }
 }
@@ -39,15 +54,55 @@ impl Lookup for crate::env::Environment {
     }
 }
 
+/// The text interpolation may still produce. One budget covers a whole
+/// load (or one env file), so that a large value used many times is caught
+/// as surely as one used once.
+#[derive(Debug)]
+pub struct Budget {
+    left: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            left: limits::MAX_EXPANDED_BYTES,
+        }
+    }
+}
+
+impl Budget {
+    fn spend(&mut self, bytes: usize) -> std::result::Result<(), TemplateError> {
+        self.left = self
+            .left
+            .checked_sub(bytes)
+            .ok_or(TemplateError::TooLarge)?;
+        Ok(())
+    }
+}
+
 /// Expand one string. Variables that are unset without a default expand to ""
 /// and are reported through `unset` (Compose prints a warning for each).
 pub fn substitute(
     template: &str,
     env: &dyn Lookup,
     unset: &mut dyn FnMut(&str),
+    budget: &mut Budget,
+) -> std::result::Result<String, TemplateError> {
+    substitute_at(template, env, unset, budget, 0)
+}
+
+fn substitute_at(
+    template: &str,
+    env: &dyn Lookup,
+    unset: &mut dyn FnMut(&str),
+    budget: &mut Budget,
+    depth: usize,
 ) -> std::result::Result<String, TemplateError> {
     if !template.contains('$') {
         return Ok(template.to_string());
+    }
+    if depth > limits::MAX_INTERPOLATION_DEPTH {
+        return Err(TemplateError::TooDeep);
     }
     let bytes = template.as_bytes();
     let mut out = String::with_capacity(template.len());
@@ -74,14 +129,19 @@ pub fn substitute(
                     template: template.to_string(),
                 })?;
                 let inner = &template[i + 2..close];
-                out.push_str(&expand_braced(inner, template, env, unset)?);
+                let value = expand_braced(inner, template, env, unset, budget, depth)?;
+                budget.spend(value.len())?;
+                out.push_str(&value);
                 i = close + 1;
             }
             Some(&n) if is_name_start(n) => {
                 let end = name_end(bytes, i + 1);
                 let name = &template[i + 1..end];
                 match env.lookup(name) {
-                    Some(v) => out.push_str(v),
+                    Some(v) => {
+                        budget.spend(v.len())?;
+                        out.push_str(v);
+                    }
                     None => unset(name),
                 }
                 i = end;
@@ -145,7 +205,11 @@ fn expand_braced(
     template: &str,
     env: &dyn Lookup,
     unset: &mut dyn FnMut(&str),
+    budget: &mut Budget,
+    depth: usize,
 ) -> std::result::Result<String, TemplateError> {
+    let mut nested =
+        |arg: &str, unset: &mut dyn FnMut(&str)| substitute_at(arg, env, unset, budget, depth + 1);
     let bytes = inner.as_bytes();
     if bytes.is_empty() || !is_name_start(bytes[0]) {
         return Err(TemplateError::Invalid {
@@ -178,7 +242,7 @@ fn expand_braced(
             }
         },
         ":-" => {
-            let default = substitute(arg, env, unset)?;
+            let default = nested(arg, unset)?;
             if non_empty {
                 value.unwrap().to_string()
             } else {
@@ -186,11 +250,11 @@ fn expand_braced(
             }
         }
         "-" => {
-            let default = substitute(arg, env, unset)?;
+            let default = nested(arg, unset)?;
             value.map(str::to_string).unwrap_or(default)
         }
         ":+" => {
-            let replacement = substitute(arg, env, unset)?;
+            let replacement = nested(arg, unset)?;
             if non_empty {
                 replacement
             } else {
@@ -198,7 +262,7 @@ fn expand_braced(
             }
         }
         "+" => {
-            let replacement = substitute(arg, env, unset)?;
+            let replacement = nested(arg, unset)?;
             if value.is_some() {
                 replacement
             } else {
@@ -206,7 +270,7 @@ fn expand_braced(
             }
         }
         ":?" | "?" => {
-            let message = substitute(arg, env, unset)?;
+            let message = nested(arg, unset)?;
             let ok = if op == ":?" {
                 non_empty
             } else {
@@ -329,11 +393,13 @@ pub fn interpolate_tree(
     path: &KeyPath,
     env: &dyn Lookup,
     warnings: &mut Vec<String>,
+    budget: &mut Budget,
 ) -> Result<()> {
     // One path, extended and shortened on the way down and up: building a
-    // fresh path for every node was a tenth of the loader's time.
+    // fresh path for every node was a tenth of the loader's time. The
+    // recursion is as deep as the YAML, which the parser bounds.
     let mut path = path.clone();
-    interpolate_at(node, &mut path, env, warnings)
+    interpolate_at(node, &mut path, env, warnings, budget)
 }
 
 fn interpolate_at(
@@ -341,6 +407,7 @@ fn interpolate_at(
     path: &mut KeyPath,
     env: &dyn Lookup,
     warnings: &mut Vec<String>,
+    budget: &mut Budget,
 ) -> Result<()> {
     match &mut node.value {
         Value::Str(s) => {
@@ -353,7 +420,7 @@ fn interpolate_at(
                         warnings.push(w);
                     }
                 };
-                let expanded = substitute(s, env, &mut report).map_err(|e| {
+                let expanded = substitute(s, env, &mut report, budget).map_err(|e| {
                     let help = match &e {
                         TemplateError::Required { name, .. } => format!(
                             "set {name} in the environment, in the project's .env file or with --env-file"
@@ -361,6 +428,12 @@ fn interpolate_at(
                         TemplateError::Invalid { .. } => {
                             "use $$ for a literal dollar sign; variables are written $NAME or ${NAME}"
                                 .to_string()
+                        }
+                        TemplateError::TooDeep => {
+                            "nest fewer `${…}` inside each other".to_string()
+                        }
+                        TemplateError::TooLarge => {
+                            "use large values fewer times, or check that the variables hold what you expect".to_string()
                         }
                     };
                     Error::at(node.span, path, e.to_string()).with_help(help)
@@ -382,7 +455,7 @@ fn interpolate_at(
         Value::Seq(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 path.push_index(i);
-                let r = interpolate_at(item, path, env, warnings);
+                let r = interpolate_at(item, path, env, warnings, budget);
                 path.pop();
                 r?;
             }
@@ -391,7 +464,7 @@ fn interpolate_at(
         Value::Map(map) => {
             for (k, v) in map.iter_mut() {
                 path.push_key(&k.name);
-                let r = interpolate_at(v, path, env, warnings);
+                let r = interpolate_at(v, path, env, warnings, budget);
                 path.pop();
                 r?;
             }
@@ -436,7 +509,7 @@ mod tests {
     }
 
     fn sub(t: &str) -> std::result::Result<String, TemplateError> {
-        substitute(t, &env(), &mut |_| {})
+        substitute(t, &env(), &mut |_| {}, &mut Budget::default())
     }
 
     #[test]
@@ -486,9 +559,51 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_refused_without_recursing_further() {
+        let mut t = String::from("x");
+        for _ in 0..20_000 {
+            t = format!("${{A:-{t}}}");
+        }
+        // A is set, so every level short-circuits only after parsing; the
+        // depth check stops it before the stack could overflow.
+        assert_eq!(sub(&t), Err(TemplateError::TooDeep));
+        let mut ok = String::from("x");
+        for _ in 0..limits::MAX_INTERPOLATION_DEPTH {
+            ok = format!("${{MISSING:-{ok}}}");
+        }
+        assert_eq!(sub(&ok).unwrap(), "x");
+    }
+
+    #[test]
+    fn a_large_value_used_many_times_runs_out_of_budget() {
+        struct Big(String);
+        impl Lookup for Big {
+            fn lookup(&self, _: &str) -> Option<&str> {
+                Some(&self.0)
+            }
+        }
+        let env = Big("x".repeat(1 << 20));
+        let mut budget = Budget::default();
+        let mut result = Ok(String::new());
+        for _ in 0..100 {
+            result = substitute("$V$V", &env, &mut |_| {}, &mut budget);
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result, Err(TemplateError::TooLarge));
+    }
+
+    #[test]
     fn unset_is_reported() {
         let mut seen = vec![];
-        let out = substitute("x${NOPE}y$NADA", &env(), &mut |n| seen.push(n.to_string())).unwrap();
+        let out = substitute(
+            "x${NOPE}y$NADA",
+            &env(),
+            &mut |n| seen.push(n.to_string()),
+            &mut Budget::default(),
+        )
+        .unwrap();
         assert_eq!(out, "xy");
         assert_eq!(seen, ["NOPE", "NADA"]);
     }

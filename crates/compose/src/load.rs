@@ -11,7 +11,7 @@ use crate::merge::merge;
 use crate::model::Project;
 use crate::node::{Key, KeyPath, Map, Node, Span, Value};
 use crate::options::{self, LoadOptions, join, normalize_project_name};
-use crate::{checks, resolve, yaml};
+use crate::{checks, limits, read, resolve, yaml};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -45,8 +45,14 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded> {
 struct Loader {
     sources: SourceMap,
     warnings: Vec<String>,
-    /// Files loaded through `extends: {file: …}`, processed once.
+    /// Files loaded through `extends: {file: …}` (canonical path), read once.
     extended_files: HashMap<PathBuf, Node>,
+    /// How many services each resolved service extends, through all files.
+    chain_depth: HashMap<(PathBuf, String), usize>,
+    /// What interpolation may still produce in this load.
+    budget: crate::interpolate::Budget,
+    /// Their services with `extends` resolved, each resolved once.
+    extended_services: HashMap<(PathBuf, String), Node>,
 }
 
 fn services_mut(doc: &mut Node) -> Option<&mut Map> {
@@ -66,7 +72,7 @@ impl Loader {
 
         let mut documents: Vec<(PathBuf, Vec<Node>)> = Vec::new();
         for file in &resolved.files {
-            let docs = self.read_file(file)?;
+            let docs = self.read_file(file, read::COMPOSE_FILE)?;
             documents.push((file.clone(), docs));
         }
 
@@ -81,8 +87,17 @@ impl Loader {
             }
         }
         if root.as_map().is_none_or(|m| m.is_empty()) {
-            return Err(Error::new("empty compose file")
-                .with_help("a Compose file needs at least a `services` section"));
+            let files: Vec<String> = resolved
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect();
+            return Err(Error::new(format!(
+                "empty compose file: {} define{} nothing",
+                files.join(", "),
+                if files.len() == 1 { "s" } else { "" }
+            ))
+            .with_help("a Compose file needs at least a `services` section"));
         }
 
         resolve::apply_defaults(&mut root);
@@ -117,23 +132,20 @@ impl Loader {
     }
 
     /// Read and parse one file (or stdin for `-`) into its YAML documents.
-    fn read_file(&mut self, file: &Path) -> Result<Vec<Node>> {
+    fn read_file(&mut self, file: &Path, kind: read::FileKind) -> Result<Vec<Node>> {
         let bytes = if file.as_os_str() == "-" {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-                .map_err(|e| Error::new(format!("cannot read stdin: {e}")))?;
-            buf
+            read::read_stdin()
         } else {
-            std::fs::read(file).map_err(|e| {
-                let reason = match e.kind() {
-                    std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-                    _ => e.to_string(),
-                };
-                Error::new(format!("cannot read compose file: {reason}"))
-                    .with_file(file)
-                    .with_help("check the path given with -f or COMPOSE_FILE")
-            })?
+            read::read_bytes(file, kind)
         };
+        let bytes = bytes.map_err(|e| {
+            let help = if kind.from_input {
+                e.help.clone()
+            } else {
+                "check the path given with -f or COMPOSE_FILE".to_string()
+            };
+            Error::new(e.message).with_help(help)
+        })?;
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
@@ -188,7 +200,7 @@ impl Loader {
                     return Err(Error::at(
                         n.span,
                         &KeyPath::root().key("name"),
-                        format!("must be a string, found a {}", n.kind_name()),
+                        format!("must be a string, found {}", n.kind_name()),
                     )
                     .with_help("write the project name as a string"));
                 }
@@ -199,7 +211,7 @@ impl Loader {
         }
         if let Some(mut node) = from_files {
             let path = KeyPath::root().key("name");
-            interpolate_tree(&mut node, &path, env, &mut self.warnings)?;
+            interpolate_tree(&mut node, &path, env, &mut self.warnings, &mut self.budget)?;
             let normalized = normalize_project_name(&node.scalar_string().unwrap_or_default());
             if !normalized.is_empty() {
                 return Ok(normalized);
@@ -228,7 +240,13 @@ impl Loader {
         env: &Environment,
         include_chain: &[PathBuf],
     ) -> Result<Node> {
-        interpolate_tree(&mut doc, &KeyPath::root(), env, &mut self.warnings)?;
+        interpolate_tree(
+            &mut doc,
+            &KeyPath::root(),
+            env,
+            &mut self.warnings,
+            &mut self.budget,
+        )?;
         if let Some(m) = doc.as_map_mut()
             && m.shift_remove("version").is_some()
         {
@@ -258,13 +276,18 @@ impl Loader {
                 .collect(),
             None => return Ok(()),
         };
+        let file = canonical(file);
         for name in names {
             let mut stack = Vec::new();
-            self.extend_service(doc, &name, file, working_dir, env, &mut stack)?;
+            self.extend_service(doc, &name, &file, working_dir, env, &mut stack)?;
         }
         Ok(())
     }
 
+    /// Resolve the `extends` of service `name` of `doc` (the contents of
+    /// `file`, a canonical path). `stack` holds the (file, service) pairs
+    /// being resolved, across files, so that every cycle is caught and no
+    /// chain grows past [`limits::MAX_CHAIN_DEPTH`].
     fn extend_service(
         &mut self,
         doc: &mut Node,
@@ -307,20 +330,34 @@ impl Loader {
             )
             .with_help("break the cycle of `extends`"));
         }
+        if stack.len() >= limits::MAX_CHAIN_DEPTH {
+            return Err(Error::at(
+                extends.span,
+                &ext_path,
+                format!(
+                    "`extends` chain is deeper than {} services",
+                    limits::MAX_CHAIN_DEPTH
+                ),
+            )
+            .with_help("extend a service that extends fewer others"));
+        }
         stack.push(me);
 
         let mut base = match extends.get("file").and_then(Node::as_str) {
             Some(rel) => {
-                let target = PathBuf::from(join(working_dir, rel));
-                let ext_doc = self.extended_file(&target, env).map_err(|e| {
-                    if e.span().is_none() && e.key_path().is_none() {
-                        Error::at(extends.span, &ext_path, e.message().to_string())
-                            .with_help(e.help().unwrap_or("check `extends.file`").to_string())
-                    } else {
-                        e
-                    }
-                })?;
-                let Some(base) = ext_doc.get("services").and_then(|s| s.get(&base_name)) else {
+                let target = canonical(Path::new(&join(working_dir, rel)));
+                let base = self
+                    .service_of_file(&target, &base_name, env, stack)
+                    .map_err(|e| {
+                        if e.span().is_none() && e.key_path().is_none() {
+                            // The file could not be read; the message names it.
+                            Error::at(extends.span, &ext_path, e.message().to_string())
+                                .with_help(e.help().unwrap_or("check `extends.file`").to_string())
+                        } else {
+                            e
+                        }
+                    })?;
+                let Some(mut base) = base else {
                     return Err(Error::at(
                         extends.span,
                         &ext_path,
@@ -331,7 +368,6 @@ impl Loader {
                     )
                     .with_help("check the service name in `extends.service`"));
                 };
-                let mut base = base.clone();
                 let dir = target.parent().unwrap_or(working_dir).to_path_buf();
                 resolve::resolve_service_paths(&mut base, &dir);
                 base
@@ -359,6 +395,29 @@ impl Loader {
             }
         };
         stack.pop();
+        // The chain's length, however the services were reached: a base
+        // resolved earlier has its own length on record.
+        let base_key = match extends.get("file").and_then(Node::as_str) {
+            Some(rel) => (
+                canonical(Path::new(&join(working_dir, rel))),
+                base_name.clone(),
+            ),
+            None => (file.to_path_buf(), base_name.clone()),
+        };
+        let depth = self.chain_depth.get(&base_key).copied().unwrap_or(0) + 1;
+        if depth > limits::MAX_CHAIN_DEPTH {
+            return Err(Error::at(
+                extends.span,
+                &ext_path,
+                format!(
+                    "`extends` chain is deeper than {} services",
+                    limits::MAX_CHAIN_DEPTH
+                ),
+            )
+            .with_help("extend a service that extends fewer others"));
+        }
+        self.chain_depth
+            .insert((file.to_path_buf(), name.to_string()), depth);
         let services = services_mut(doc).expect("checked above");
         let service = services.get_mut(name).expect("checked above");
         let mut own = std::mem::replace(service, Node::null(Span::NONE));
@@ -368,28 +427,56 @@ impl Loader {
         if let Some(m) = base.as_map_mut() {
             m.shift_remove("extends");
         }
+        // An empty base service (`base:` with no value) extends to nothing.
+        if base.is_null() {
+            base = Node::empty_map(Span::NONE);
+        }
         merge(&mut base, own, &path)?;
         *service = base;
         Ok(())
     }
 
-    /// A file referenced by `extends.file`, interpolated, canonical, with its own extends applied.
-    fn extended_file(&mut self, path: &Path, env: &Environment) -> Result<Node> {
-        if let Some(doc) = self.extended_files.get(path) {
-            return Ok(doc.clone());
+    /// Service `name` of the file at `path` (canonical), with its own
+    /// `extends` resolved; `None` when the file has no such service. Each
+    /// file is read once and each of its services resolved once.
+    fn service_of_file(
+        &mut self,
+        path: &Path,
+        name: &str,
+        env: &Environment,
+        stack: &mut Vec<(PathBuf, String)>,
+    ) -> Result<Option<Node>> {
+        let key = (path.to_path_buf(), name.to_string());
+        if let Some(done) = self.extended_services.get(&key) {
+            return Ok(Some(done.clone()));
         }
-        let docs = self.read_file(path)?;
+        if !self.extended_files.contains_key(path) {
+            let docs = self.read_file(path, read::REFERENCED_COMPOSE_FILE)?;
+            let mut merged = Node::empty_map(Span::NONE);
+            for mut doc in docs {
+                interpolate_tree(
+                    &mut doc,
+                    &KeyPath::root(),
+                    env,
+                    &mut self.warnings,
+                    &mut self.budget,
+                )?;
+                canonicalize(&mut doc)?;
+                merge(&mut merged, doc, &KeyPath::root())?;
+            }
+            self.extended_files.insert(path.to_path_buf(), merged);
+        }
+        let mut doc = self.extended_files[path].clone();
+        if doc.get("services").and_then(|s| s.get(name)).is_none() {
+            return Ok(None);
+        }
         let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let mut merged = Node::empty_map(Span::NONE);
-        for mut doc in docs {
-            interpolate_tree(&mut doc, &KeyPath::root(), env, &mut self.warnings)?;
-            canonicalize(&mut doc)?;
-            self.apply_extends(&mut doc, path, &dir, env)?;
-            merge(&mut merged, doc, &KeyPath::root())?;
+        self.extend_service(&mut doc, name, path, &dir, env, stack)?;
+        let resolved = doc.get("services").and_then(|s| s.get(name)).cloned();
+        if let Some(r) = &resolved {
+            self.extended_services.insert(key, r.clone());
         }
-        self.extended_files
-            .insert(path.to_path_buf(), merged.clone());
-        Ok(merged)
+        Ok(resolved)
     }
 
     fn apply_includes(
@@ -404,7 +491,7 @@ impl Loader {
             return Ok(());
         };
         let mut chain = chain.to_vec();
-        chain.push(file.to_path_buf());
+        chain.push(canonical(file));
         let base_path = KeyPath::root().key("include");
         for (i, entry) in include.as_seq().into_iter().flatten().enumerate() {
             let p = base_path.index(i);
@@ -423,8 +510,19 @@ impl Loader {
                 return Err(Error::at(entry.span, &p, "missing required key `path`")
                     .with_help("give the Compose file(s) to include in `path`"));
             }
+            if chain.len() > limits::MAX_CHAIN_DEPTH {
+                return Err(Error::at(
+                    entry.span,
+                    &p,
+                    format!(
+                        "`include` is nested deeper than {} files",
+                        limits::MAX_CHAIN_DEPTH
+                    ),
+                )
+                .with_help("include files that include fewer others"));
+            }
             for included in &paths {
-                if chain.contains(included) {
+                if chain.contains(&canonical(included)) {
                     let mut names: Vec<String> =
                         chain.iter().map(|f| f.display().to_string()).collect();
                     names.push(included.display().to_string());
@@ -453,8 +551,9 @@ impl Loader {
             }
             let mut sub_env = env.clone();
             for f in &env_files {
+                // The error names the env file: the include's span is elsewhere.
                 let vars = read_dotenv(f, &sub_env).map_err(|e| {
-                    Error::at(entry.span, &p, e.message().to_string())
+                    Error::at(entry.span, &p, e.to_string())
                         .with_help(e.help().unwrap_or("").to_string())
                 })?;
                 for (k, v) in vars {
@@ -465,14 +564,16 @@ impl Loader {
             }
             let mut sub = Node::empty_map(Span::NONE);
             for included in &paths {
-                let docs = self.read_file(included).map_err(|e| {
-                    if e.span().is_none() {
-                        Error::at(entry.span, &p, e.to_string())
-                            .with_help("check the `include` path")
-                    } else {
-                        e
-                    }
-                })?;
+                let docs = self
+                    .read_file(included, read::REFERENCED_COMPOSE_FILE)
+                    .map_err(|e| {
+                        if e.span().is_none() {
+                            Error::at(entry.span, &p, e.message().to_string())
+                                .with_help("check the `include` path")
+                        } else {
+                            e
+                        }
+                    })?;
                 for d in docs {
                     let d = self.process_document(d, included, &project_dir, &sub_env, &chain)?;
                     merge(&mut sub, d, &KeyPath::root())?;
@@ -484,6 +585,13 @@ impl Loader {
         }
         Ok(())
     }
+}
+
+/// A path as the file system knows it (links and `..` resolved), so that a
+/// file reached by two spellings is one file. A path that cannot be
+/// resolved (it does not exist) stays as it is and fails when read.
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Add an included project's resources; a name defined on both sides must be identical.

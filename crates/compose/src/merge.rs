@@ -70,7 +70,7 @@ pub fn merge(base: &mut Node, over: Node, path: &KeyPath) -> Result<()> {
         (Value::Map(_), _) | (Value::Seq(_), _) => Err(Error::at(
             over.span,
             path,
-            format!("cannot override a {} with a {over_kind}", kind(&base.value)),
+            format!("cannot override a {} with {over_kind}", kind(&base.value)),
         )
         .with_help(
             "an override must use the same shape (mapping or list) as the value it overrides",
@@ -86,7 +86,7 @@ pub fn merge(base: &mut Node, over: Node, path: &KeyPath) -> Result<()> {
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Map(_) => "mapping",
-        Value::Seq(_) => "sequence",
+        Value::Seq(_) => "list",
         _ => "scalar",
     }
 }

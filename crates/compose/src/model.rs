@@ -799,11 +799,45 @@ pub struct VolumeImage {
 }
 
 /// `ulimits.NAME`: a single value, or soft and hard limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ulimit {
     Single(i64),
     Range { soft: i64, hard: i64 },
+}
+
+impl<'de> Deserialize<'de> for Ulimit {
+    /// By hand rather than `untagged`: an error inside `{soft, hard}` (a
+    /// number too large, a missing key) is reported where it is.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Ulimit;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number or a mapping with `soft` and `hard`")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Ulimit, E> {
+                Ok(Ulimit::Single(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Ulimit, A::Error> {
+                let (mut soft, mut hard) = (None, None);
+                while let Some(k) = m.next_key::<String>()? {
+                    match k.as_str() {
+                        "soft" => soft = Some(m.next_value::<i64>()?),
+                        "hard" => hard = Some(m.next_value::<i64>()?),
+                        other => {
+                            return Err(serde::de::Error::unknown_field(other, &["soft", "hard"]));
+                        }
+                    }
+                }
+                match (soft, hard) {
+                    (Some(soft), Some(hard)) => Ok(Ulimit::Range { soft, hard }),
+                    (None, _) => Err(serde::de::Error::missing_field("soft")),
+                    (_, None) => Err(serde::de::Error::missing_field("hard")),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Serialize for Ulimit {

@@ -215,15 +215,16 @@ impl Node {
     }
 
     /// What kind of YAML value this is, for error messages.
+    /// What the value is, in Compose words, with its article: "a list".
     pub fn kind_name(&self) -> &'static str {
         match self.value {
             Value::Null => "null",
-            Value::Bool(_) => "boolean",
-            Value::Int(_) => "integer",
-            Value::Float(_) => "number",
-            Value::Str(_) => "string",
-            Value::Seq(_) => "sequence",
-            Value::Map(_) => "mapping",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "a whole number",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
         }
     }
 

@@ -101,17 +101,13 @@ pub fn resolve(opts: &LoadOptions) -> Result<Resolved> {
     };
     let mut environment = opts.environment.clone();
     let mut from_files = Environment::new();
+    // The env file that set COMPOSE_PROJECT_NAME, for errors about it.
+    let mut name_file: Option<PathBuf> = None;
     for file in &env_files {
         if !file.exists() {
             return Err(
                 Error::new(format!("couldn't find env file: {}", file.display()))
                     .with_help("check the --env-file path"),
-            );
-        }
-        if file.is_dir() {
-            return Err(
-                Error::new(format!("env file {} is a directory", file.display()))
-                    .with_help("pass the path of a file to --env-file"),
             );
         }
         // Values may refer to the shell and to earlier files.
@@ -122,6 +118,9 @@ pub fn resolve(opts: &LoadOptions) -> Result<Resolved> {
             }
         }
         for (k, v) in read_dotenv(file, &lookup)? {
+            if k == "COMPOSE_PROJECT_NAME" {
+                name_file = Some(file.clone());
+            }
             from_files.insert(k, v);
         }
     }
@@ -175,20 +174,36 @@ pub fn resolve(opts: &LoadOptions) -> Result<Resolved> {
             .collect()
     };
 
-    let explicit_name = match &opts.project_name {
-        Some(n) => Some(n.clone()),
-        None => environment
-            .get("COMPOSE_PROJECT_NAME")
-            .filter(|s| !s.is_empty())
-            .map(String::from),
+    let (explicit_name, name_source) = match &opts.project_name {
+        Some(n) => (Some(n.clone()), "-p".to_string()),
+        None => {
+            let name = environment
+                .get("COMPOSE_PROJECT_NAME")
+                .filter(|s| !s.is_empty())
+                .map(String::from);
+            let source = match (
+                &name_file,
+                opts.environment.contains("COMPOSE_PROJECT_NAME"),
+            ) {
+                (Some(f), false) => format!("COMPOSE_PROJECT_NAME in {}", f.display()),
+                _ => "the COMPOSE_PROJECT_NAME environment variable".to_string(),
+            };
+            (name, source)
+        }
     };
     if let Some(name) = &explicit_name
         && normalize_project_name(name) != *name
     {
+        let fixed = normalize_project_name(name);
+        let help = if fixed.is_empty() {
+            "use lowercase letters, digits, `-` and `_`, starting with a letter or a digit, such as \"myapp\"".to_string()
+        } else {
+            format!("use {fixed:?}")
+        };
         return Err(Error::new(format!(
-            "invalid project name {name:?}: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number"
+            "invalid project name {name:?} (from {name_source}): must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number"
         ))
-        .with_help(format!("use {:?}", normalize_project_name(name))));
+        .with_help(help));
     }
 
     Ok(Resolved {

@@ -167,6 +167,10 @@ fn options() -> serde_saphyr::Options {
         budget: serde_saphyr::budget! {
             enforce_alias_anchor_ratio: false,
             max_nodes: 1_000_000,
+            max_depth: crate::limits::MAX_NESTING_DEPTH,
+            // Counted as values are produced, alias replays included: one
+            // large anchored string aliased many times is caught by its bytes.
+            max_total_scalar_bytes: crate::limits::MAX_EXPANDED_BYTES,
         },
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: 500_000,
@@ -207,8 +211,10 @@ pub fn parse_str(text: &str) -> Result<Option<Node>, Error> {
 
 fn convert_error(e: &serde_saphyr::Error, source: u32) -> Error {
     let raw = e.without_snippet().to_string();
-    let message = strip_location_prefix(&raw);
-    let (message, help) = explain(message);
+    let (message, help) = match exhausted(innermost(e)) {
+        Some(why) => why,
+        None => explain(strip_location_prefix(&raw)),
+    };
     let mut err = Error::new(message).with_help(help);
     if let Some(loc) = e.location() {
         CURRENT_SOURCE.with(|c| c.set(source));
@@ -234,8 +240,82 @@ fn strip_location_prefix(s: &str) -> &str {
     s.lines().next().unwrap_or("").trim()
 }
 
+/// The parser's own error inside the wrappers that add snippets and alias
+/// locations.
+fn innermost(mut e: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    loop {
+        match e {
+            serde_saphyr::Error::WithSnippet { error, .. }
+            | serde_saphyr::Error::AliasError { error, .. } => e = error,
+            other => return other,
+        }
+    }
+}
+
+/// A limit of the reader ran out: which one, in Compose words, and what to do.
+fn exhausted(e: &serde_saphyr::Error) -> Option<(String, String)> {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach;
+    let alias_bomb = || {
+        (
+            "anchors and aliases expand to too many values (a \"billion laughs\" alias bomb?)"
+                .to_string(),
+            "each alias copies its anchor's value: alias fewer, smaller values".to_string(),
+        )
+    };
+    Some(match e {
+        E::Budget { breach, .. } => match breach {
+            BudgetBreach::Depth { .. } => (
+                format!(
+                    "values are nested more than {} levels deep",
+                    crate::limits::MAX_NESTING_DEPTH
+                ),
+                "Compose files nest a few levels: flatten this value".to_string(),
+            ),
+            // A file is far smaller than this budget: only aliases reach it.
+            BudgetBreach::ScalarBytes { .. } | BudgetBreach::RecordedAnchorBytes { .. } => (
+                format!(
+                    "anchors and aliases expand to more than {} of text",
+                    crate::limits::bytes(crate::limits::MAX_EXPANDED_BYTES as u64)
+                ),
+                "each alias copies its anchor's value: alias large values fewer times".to_string(),
+            ),
+            BudgetBreach::Documents { .. } => (
+                "the file has too many YAML documents".to_string(),
+                "a Compose file has one document (a few at most)".to_string(),
+            ),
+            BudgetBreach::MergeKeys { .. } => (
+                "the file has too many `<<` merge keys".to_string(),
+                "merge fewer anchors into each mapping".to_string(),
+            ),
+            BudgetBreach::Anchors { .. } => (
+                "the file defines too many anchors".to_string(),
+                "define fewer `&anchors`".to_string(),
+            ),
+            BudgetBreach::Events { .. } | BudgetBreach::Nodes { .. } => (
+                "the file has too many values".to_string(),
+                "check that the file is a Compose file; aliases count for every value they copy"
+                    .to_string(),
+            ),
+            _ => alias_bomb(),
+        },
+        E::AliasReplayCounterOverflow { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => alias_bomb(),
+        _ => return None,
+    })
+}
+
 /// Rephrase the parser's message for a Compose user and say what to do.
 fn explain(message: &str) -> (String, String) {
+    if let Some(rest) = message.strip_prefix("non-finite float ") {
+        let value = rest.split(' ').next().unwrap_or(rest);
+        return (
+            format!("{value} is not a number Compose can use"),
+            "write a finite number".into(),
+        );
+    }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest
             .split(", set DuplicateKeyPolicy")
@@ -244,15 +324,6 @@ fn explain(message: &str) -> (String, String) {
         return (
             format!("duplicate key `{key}`"),
             "a mapping may define each key only once: remove or merge the repeated entry".into(),
-        );
-    }
-    if message.contains("budget breached") || message.contains("alias replay") {
-        return (
-            "anchors and aliases expand to too many values (a \"billion laughs\" alias bomb?)"
-                .to_string(),
-            "the file expands anchors/aliases into an excessive number of nodes (an \"alias bomb\"); \
-             reduce nested aliases"
-                .into(),
         );
     }
     (

@@ -18,8 +18,10 @@ use std::collections::HashMap;
 
 /// Past this many nodes copied by aliases, serde-saphyr's budgets decide.
 const MAX_ALIAS_NODES: usize = 20_000;
-/// Compose files are shallow; deep nesting is left to serde-saphyr's limits.
-const MAX_DEPTH: usize = 64;
+/// Deeper nesting, or more text copied by aliases, is left to serde-saphyr,
+/// which reports it.
+const MAX_DEPTH: usize = crate::limits::MAX_NESTING_DEPTH;
+const MAX_ALIAS_BYTES: usize = crate::limits::MAX_EXPANDED_BYTES;
 
 /// The documents of `text`, or `None` to read it with serde-saphyr instead.
 pub fn parse(text: &str, source: u32) -> Option<Vec<Node>> {
@@ -28,6 +30,7 @@ pub fn parse(text: &str, source: u32) -> Option<Vec<Node>> {
         stack: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
+        alias_bytes: 0,
         root: None,
     };
     let mut docs = Vec::new();
@@ -73,11 +76,19 @@ pub fn parse(text: &str, source: u32) -> Option<Vec<Node>> {
             }
             Event::SequenceEnd | Event::MappingEnd => reader.close()?,
             Event::Alias(id) => {
-                let mut node = reader.anchors.get(&id)?.clone();
-                reader.alias_nodes += count_nodes(&node);
-                if reader.alias_nodes > MAX_ALIAS_NODES {
+                let anchored = reader.anchors.get(&id)?;
+                let size = Size::of(anchored);
+                reader.alias_nodes += size.nodes;
+                reader.alias_bytes += size.bytes;
+                // An alias nests its value where it stands: aliases of
+                // aliases could otherwise build depth no parser sees.
+                if reader.alias_nodes > MAX_ALIAS_NODES
+                    || reader.alias_bytes > MAX_ALIAS_BYTES
+                    || reader.stack.len() + size.depth > MAX_DEPTH
+                {
                     return None;
                 }
+                let mut node = anchored.clone();
                 // Everything an alias brings in is located at the alias.
                 respan(&mut node, reader.span(&span));
                 reader.deliver(node, false, false)?;
@@ -115,6 +126,7 @@ struct Reader {
     stack: Vec<Open>,
     anchors: HashMap<usize, Node>,
     alias_nodes: usize,
+    alias_bytes: usize,
     root: Option<Node>,
 }
 
@@ -257,11 +269,42 @@ fn collection_tag(tag: Option<&YamlTag>) -> Option<Tag> {
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(map) => map.values().map(count_nodes).sum(),
-        _ => 0,
+/// What copying a node costs. Nodes reach here only within [`MAX_DEPTH`].
+struct Size {
+    nodes: usize,
+    bytes: usize,
+    depth: usize,
+}
+
+impl Size {
+    fn of(node: &Node) -> Size {
+        let mut size = Size {
+            nodes: 1,
+            bytes: 0,
+            depth: 0,
+        };
+        let children: Box<dyn Iterator<Item = &Node>> = match &node.value {
+            Value::Seq(items) => Box::new(items.iter()),
+            Value::Map(map) => {
+                size.bytes += map.keys().map(|k| k.name.len()).sum::<usize>();
+                Box::new(map.values())
+            }
+            Value::Str(s) => {
+                size.bytes += s.len();
+                Box::new(std::iter::empty())
+            }
+            _ => {
+                size.bytes += 8;
+                Box::new(std::iter::empty())
+            }
+        };
+        for child in children {
+            let c = Size::of(child);
+            size.nodes += c.nodes;
+            size.bytes += c.bytes;
+            size.depth = size.depth.max(c.depth + 1);
+        }
+        size
     }
 }
 

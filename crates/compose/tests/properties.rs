@@ -18,20 +18,20 @@ proptest! {
     /// Text without `$` is never changed.
     #[test]
     fn plain_text_is_unchanged(s in "[^$]*") {
-        prop_assert_eq!(substitute(&s, &env(), &mut |_| {}).unwrap(), s);
+        prop_assert_eq!(substitute(&s, &env(), &mut |_| {}, &mut compose::interpolate::Budget::default()).unwrap(), s);
     }
 
     /// Escaping every `$` as `$$` round-trips any text (how `config` prints values).
     #[test]
     fn escaped_dollars_round_trip(s in ".*") {
         let escaped = s.replace('$', "$$");
-        prop_assert_eq!(substitute(&escaped, &env(), &mut |_| {}).unwrap(), s);
+        prop_assert_eq!(substitute(&escaped, &env(), &mut |_| {}, &mut compose::interpolate::Budget::default()).unwrap(), s);
     }
 
     /// `${VAR:-d}` gives the value when set and non-empty, else the default.
     #[test]
     fn soft_default(name in "[A-Z_][A-Z0-9_]{0,8}", default in "[a-z0-9 ]{0,10}") {
-        let out = substitute(&format!("${{{name}:-{default}}}"), &env(), &mut |_| {}).unwrap();
+        let out = substitute(&format!("${{{name}:-{default}}}"), &env(), &mut |_| {}, &mut compose::interpolate::Budget::default()).unwrap();
         let expected = match env().get(&name) {
             Some(v) if !v.is_empty() => v.to_string(),
             _ => default.clone(),
@@ -42,7 +42,7 @@ proptest! {
     /// Interpolation never panics, whatever the input.
     #[test]
     fn never_panics(s in "\\PC*") {
-        let _ = substitute(&s, &env(), &mut |_| {});
+        let _ = substitute(&s, &env(), &mut |_| {}, &mut compose::interpolate::Budget::default());
     }
 
     /// `KEY=value` lines read back as written.
