@@ -34,11 +34,32 @@ impl Reader<'_> {
         })
     }
 
-    /// Warnings for `x-aws-*` keys this object does not know.
+    /// Errors for `x-aws-*` keys that belong elsewhere: they would do
+    /// nothing here, and the user meant them to do something.
+    pub fn misplaced(&self, known: &[&str]) -> Vec<Error> {
+        self.ext
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .filter_map(|k| {
+                let place = crate::support::extension_place(k)?;
+                Some(self.pos.error(
+                    &self.path.key(k),
+                    format!("`{k}` does nothing here"),
+                    format!("move it to the {place}"),
+                ))
+            })
+            .collect()
+    }
+
+    /// Warnings for `x-aws-*` keys no object knows.
     pub fn unknown(&self, known: &[&str]) -> Vec<Error> {
         self.ext
             .keys()
-            .filter(|k| k.starts_with("x-aws-") && !known.contains(&k.as_str()))
+            .filter(|k| {
+                k.starts_with("x-aws-")
+                    && !known.contains(&k.as_str())
+                    && crate::support::extension_place(k).is_none()
+            })
             .map(|k| {
                 let hint = compose::de::closest(k, known)
                     .map(|c| format!("did you mean `{c}`?"))

@@ -7,6 +7,10 @@ pub const MAX_PARAMETERS: usize = 200;
 pub const MAX_OUTPUTS: usize = 200;
 pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
 
+/// Listeners per load balancer (an Elastic Load Balancing quota): each
+/// published port is one listener.
+pub const MAX_LISTENERS_PER_LOAD_BALANCER: usize = 50;
+
 /// What the limits count in a template.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Counts {

@@ -547,6 +547,18 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Where an `x-aws-*` extension belongs (`service`, `project`, …).
+pub fn extension_place(name: &str) -> Option<&'static str> {
+    EXTENSIONS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, place, _)| match *place {
+            "project" => "top level of the Compose file",
+            "service" => "service",
+            other => other,
+        })
+}
+
 /// The README's table of `x-aws-*` extensions.
 pub fn extensions_table() -> String {
     let mut out = String::from("| Extension | Where | What it does |\n|---|---|---|\n");

@@ -158,6 +158,12 @@ impl<'a> Ctx<'a> {
             ),
         );
     }
+    /// Warn about unknown `x-aws-*` keys of one object; refuse those that
+    /// belong to another.
+    pub fn check_extensions(&mut self, reader: &Reader, known: &[&str]) {
+        self.warnings.extend(reader.unknown(known));
+        self.errors.extend(reader.misplaced(known));
+    }
     /// Record an error from an extension read and keep going.
     pub fn ok<T>(&mut self, r: Result<Option<T>, Error>) -> Option<T> {
         match r {
@@ -202,7 +208,7 @@ pub fn convert(
         secret_parameters: Vec::new(),
         filesystem_parameters: Vec::new(),
     };
-    ctx.warnings.extend(ext.unknown(extensions::PROJECT_KEYS));
+    ctx.check_extensions(&ext, extensions::PROJECT_KEYS);
 
     let vpc: Option<String> = ctx.ok(ext.get("x-aws-vpc", "a VPC ID or ARN"));
     let subnets: Option<Vec<String>> = ctx.ok(ext.get("x-aws-subnets", "a list of subnet IDs"));
@@ -210,6 +216,13 @@ pub fn convert(
         "x-aws-cloudformation",
         "a mapping (a partial CloudFormation template)",
     ));
+    for p in overlay.iter().flat_map(crate::overlay::check) {
+        let mut path = root.key("x-aws-cloudformation");
+        for k in &p.path {
+            path = path.key(k);
+        }
+        ctx.error(&path, p.message, p.help);
+    }
     if let Some(v) = &vpc
         && !extensions::is_resource_id("vpc", &extensions::vpc_id(v))
     {
@@ -264,6 +277,22 @@ pub fn convert(
         .splice(warnings_before..warnings_before, findings.warnings);
     ctx.errors
         .splice(errors_before..errors_before, findings.errors);
+
+    if let Some(o) = &overlay {
+        let overlay = serde_json::Value::Object(o.clone());
+        for unmatched in crate::overlay::unmatched(&overlay, &ctx.t.to_value()) {
+            let mut path = root.key("x-aws-cloudformation");
+            for k in &unmatched {
+                path = path.key(k);
+            }
+            let id = unmatched.join(".");
+            ctx.warn(
+                &path,
+                format!("the overlay's `{id}` matches nothing in the template"),
+                "check the logical ID against `docker ecs convert`, or give a new entry its `Type` (`Value` for an output)",
+            );
+        }
+    }
 
     // Report in file order.
     let position = |e: &Error| {

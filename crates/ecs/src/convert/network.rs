@@ -26,8 +26,7 @@ pub fn networks(ctx: &mut Ctx) {
         let net = &project.networks[key.as_str()];
         let path = KeyPath::root().key("networks").key(key);
         let reader = ctx.reader(&net.extensions, path.clone());
-        ctx.warnings
-            .extend(reader.unknown(crate::extensions::NETWORK_KEYS));
+        ctx.check_extensions(&reader, crate::extensions::NETWORK_KEYS);
         let legacy_sg: Option<String> =
             ctx.ok(reader.get("x-aws-securitygroup", "a security group ID"));
         if let Some(sg) = &legacy_sg {

@@ -113,7 +113,7 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
     // (port, tcp/udp) → first service publishing it.
     let mut owners: BTreeMap<(i64, &'static str), String> = BTreeMap::new();
     let mut ports: Vec<PortPlan> = Vec::new();
-    for name in names {
+    'services: for name in names {
         let service = &project.services[name.as_str()];
         let sid = names::normalize(name);
         for (i, p) in service.ports.iter().enumerate() {
@@ -123,12 +123,20 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
                 .key("ports")
                 .index(i);
             let reader = ctx.reader(&p.extensions, path.clone());
-            ctx.warnings.extend(reader.unknown(extensions::PORT_KEYS));
+            ctx.check_extensions(&reader, extensions::PORT_KEYS);
             let proto_ext: Option<String> =
                 ctx.ok(reader.get("x-aws-protocol", "`http` or `https`"));
             let certificate: Option<String> =
                 ctx.ok(reader.get("x-aws-certificate", "an ACM certificate ARN"));
             let target = p.target as i64;
+            if target == 0 || p.published == "0" {
+                ctx.error(
+                    &path,
+                    "port 0 cannot be published",
+                    "give the port the container listens on, such as \"80:80\"",
+                );
+                continue;
+            }
             if !p.published.is_empty() && p.published != target.to_string() {
                 let why = if p.published.contains('-') {
                     format!(
@@ -224,6 +232,20 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
                 existing.protocol = Protocol::TcpUdp;
                 existing.http = false;
                 continue;
+            }
+            // Checked as the list grows: a range of thousands of ports
+            // is refused at once instead of being planned port by port.
+            if ports.len() == crate::limits::MAX_LISTENERS_PER_LOAD_BALANCER {
+                ctx.error(
+                    &path,
+                    format!(
+                        "the project publishes more than {} ports, but a load balancer takes at most {} listeners",
+                        crate::limits::MAX_LISTENERS_PER_LOAD_BALANCER,
+                        crate::limits::MAX_LISTENERS_PER_LOAD_BALANCER
+                    ),
+                    "publish fewer ports (other services reach the rest by name, without publishing them)",
+                );
+                break 'services;
             }
             ports.push(PortPlan {
                 service: name.clone(),

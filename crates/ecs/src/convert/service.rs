@@ -80,8 +80,7 @@ fn convert_service(
     secrets: &BTreeMap<String, SecretPlan>,
 ) -> Option<ServicePlan> {
     let reader = ctx.reader(&s.extensions, path.clone());
-    ctx.warnings
-        .extend(reader.unknown(extensions::SERVICE_KEYS));
+    ctx.check_extensions(&reader, extensions::SERVICE_KEYS);
     let pull_credentials: Option<String> =
         ctx.ok(reader.get("x-aws-pull_credentials", "a Secrets Manager secret ARN"));
     let role_doc: Option<serde_json::Map<String, serde_json::Value>> =
@@ -104,15 +103,14 @@ fn convert_service(
     let (autoscaling, update_ext) = match deploy {
         Some(d) => {
             let r = ctx.reader(&d.extensions, deploy_path.clone());
-            ctx.warnings.extend(r.unknown(extensions::DEPLOY_KEYS));
+            ctx.check_extensions(&r, extensions::DEPLOY_KEYS);
             let a: Option<AutoScaling> = ctx.ok(r.get(
                 "x-aws-autoscaling",
                 "a mapping {cpu|memory: percent, min: count, max: count}",
             ));
             let u = d.update_config.as_ref().map(|u| {
                 let r = ctx.reader(&u.extensions, deploy_path.key("update_config"));
-                ctx.warnings
-                    .extend(r.unknown(extensions::UPDATE_CONFIG_KEYS));
+                ctx.check_extensions(&r, extensions::UPDATE_CONFIG_KEYS);
                 let min: Option<i64> = ctx.ok(r.get("x-aws-min_percent", "an integer percentage"));
                 let max: Option<i64> = ctx.ok(r.get("x-aws-max_percent", "an integer percentage"));
                 (min, max)
@@ -178,6 +176,7 @@ fn convert_service(
         }
     }
     let replicas = deploy.and_then(|d| d.replicas).or(s.scale).unwrap_or(1);
+    check_numbers(ctx, s, path, replicas);
     let gpu = match gpu_count {
         Some(count) => {
             let instance = match machine {
@@ -780,6 +779,55 @@ fn convert_service(
         ingress_group,
         gpu,
     })
+}
+
+/// Numbers Compose accepts but ECS cannot run: a negative count, CPUs that
+/// are not a finite positive number.
+fn check_numbers(ctx: &mut Ctx, s: &Service, path: &KeyPath, replicas: i64) {
+    if replicas < 0 {
+        let key = if s.deploy.as_ref().and_then(|d| d.replicas).is_some() {
+            path.key("deploy").key("replicas")
+        } else {
+            path.key("scale")
+        };
+        ctx.error(
+            &key,
+            format!("{replicas} replicas cannot run"),
+            "give the number of tasks to run: 0 or more",
+        );
+    }
+    let deploy = s.deploy.as_deref();
+    let resources = deploy.map(|d| &d.resources);
+    let cpus = [
+        (path.key("cpus"), Some(s.cpus.0)),
+        (
+            path.key("deploy")
+                .key("resources")
+                .key("limits")
+                .key("cpus"),
+            resources.and_then(|r| r.limits.as_ref()).map(|l| l.cpus.0),
+        ),
+        (
+            path.key("deploy")
+                .key("resources")
+                .key("reservations")
+                .key("cpus"),
+            resources
+                .and_then(|r| r.reservations.as_ref())
+                .map(|l| l.cpus.0),
+        ),
+    ];
+    for (key, value) in cpus {
+        if let Some(c) = value
+            && (!c.is_finite() || c < 0.0)
+        {
+            ctx.error(
+                &key,
+                format!("{c} CPUs cannot be reserved"),
+                "give a number of CPUs such as 0.5 or 2",
+            );
+        }
+    }
 }
 
 fn ecs_tasks_trust() -> PolicyDocument {
