@@ -245,11 +245,44 @@ fn canonical_service(service: &mut Node, path: &KeyPath) -> Result<()> {
     let map = service.as_map_mut().expect("checked by caller");
     for (k, v) in map.iter_mut() {
         let p = path.key(&k.name);
+        // `key: !reset` removes the key when files merge; its value, if
+        // any, has no shape to check.
+        if v.tag == Tag::Reset {
+            continue;
+        }
         match k.name.as_str() {
             "build" => canonical_build(v, &p)?,
             "depends_on" => canonical_depends_on(v, &p)?,
             "env_file" => canonical_env_file(v, &p)?,
-            "label_file" | "dns" | "dns_search" | "tmpfs" => string_or_list(v, &p)?,
+            "label_file" | "dns_search" | "tmpfs" => string_or_list(v, &p)?,
+            // An entry that interpolated to nothing is no server.
+            "dns" => {
+                string_or_list(v, &p)?;
+                if let Some(items) = v.as_seq_mut() {
+                    items.retain(|i| i.as_str() != Some(""));
+                }
+            }
+            "develop" => canonical_develop(v, &p)?,
+            // `models: [a, b]` is `models: {a: null, b: null}`.
+            "models" => {
+                if let Value::Seq(items) = &v.value {
+                    let mut m = Map::new();
+                    for (i, item) in items.iter().enumerate() {
+                        let Some(name) = item.as_str() else {
+                            return Err(type_error(item, &p.index(i), "a model name"));
+                        };
+                        m.insert(key(name, item.span), Node::null(item.span));
+                    }
+                    v.value = Value::Map(Box::new(m));
+                }
+            }
+            "post_start" | "pre_stop" => {
+                for (i, hook) in v.as_seq_mut().into_iter().flatten().enumerate() {
+                    if let Some(env) = hook.get_mut("environment") {
+                        list_or_dict(env, &p.index(i).key("environment"), None, '=')?;
+                    }
+                }
+            }
             "extends" => {
                 if let Value::Str(s) = &mut v.value {
                     let span = v.span;
@@ -277,6 +310,7 @@ fn canonical_service(service: &mut Node, path: &KeyPath) -> Result<()> {
                 m.insert(key("count", span), Node::int(-1, span));
                 v.value = Value::Seq(vec![Node::map(m, span)]);
             }
+            "gpus" => v.as_seq_mut().into_iter().flatten().for_each(count_all),
             "volumes" => {
                 canonical_volumes(v, &p)?;
                 for (i, vol) in v.as_seq_mut().into_iter().flatten().enumerate() {
@@ -322,6 +356,12 @@ fn canonical_service(service: &mut Node, path: &KeyPath) -> Result<()> {
                 if let Some(labels) = v.get_mut("labels") {
                     list_or_dict(labels, &p.key("labels"), Some(""), '=')?;
                 }
+                let devices = v
+                    .get_mut("resources")
+                    .and_then(|r| r.get_mut("reservations"))
+                    .and_then(|r| r.get_mut("devices"))
+                    .and_then(Node::as_seq_mut);
+                devices.into_iter().flatten().for_each(count_all);
             }
             "ulimits" => {
                 if let Some(m) = v.as_map() {
@@ -347,6 +387,7 @@ fn canonical_service(service: &mut Node, path: &KeyPath) -> Result<()> {
 
 fn canonical_build(v: &mut Node, p: &KeyPath) -> Result<()> {
     match &mut v.value {
+        Value::Null => Ok(()),
         Value::Str(s) => {
             let span = v.span;
             let mut m = Map::new();
@@ -364,19 +405,13 @@ fn canonical_build(v: &mut Node, p: &KeyPath) -> Result<()> {
                     "extra_hosts" => canonical_extra_hosts(field, &fp)?,
                     "secrets" => canonical_file_refs(field, &fp)?,
                     "cache_from" | "cache_to" | "tags" | "platforms" => {}
-                    "ssh" => {
-                        if let Value::Seq(items) = &field.value {
-                            let mut m = Map::new();
-                            for (i, item) in items.iter().enumerate() {
-                                let Some(text) = item.as_str() else {
-                                    return Err(type_error(item, &fp.index(i), "`ID[=path]`"));
-                                };
-                                let (id, path) = text.split_once('=').unwrap_or((text, ""));
-                                m.insert(key(id, item.span), Node::str(path, item.span));
-                            }
-                            field.value = Value::Map(Box::new(m));
+                    // `true` is the string "true" in the model.
+                    "sbom" | "provenance" => {
+                        if let Value::Bool(b) = field.value {
+                            field.value = Value::Str(b.to_string());
                         }
                     }
+                    "ssh" => canonical_ssh(field, &fp)?,
                     _ => {}
                 }
             }
@@ -384,6 +419,42 @@ fn canonical_build(v: &mut Node, p: &KeyPath) -> Result<()> {
         }
         _ => Err(type_error(v, p, "a path or a mapping")),
     }
+}
+
+/// `build.ssh` as a list of `default` or `ID=PATH`; a mapping's entries
+/// become `ID=PATH` (`ID` alone for an empty path).
+fn canonical_ssh(field: &mut Node, p: &KeyPath) -> Result<()> {
+    if let Value::Map(m) = &field.value {
+        let list = m
+            .iter()
+            .map(|(id, path)| {
+                let path = path.scalar_string().unwrap_or_default();
+                let entry = if path.is_empty() {
+                    id.name.clone()
+                } else {
+                    format!("{}={path}", id.name)
+                };
+                Node::str(entry, id.span)
+            })
+            .collect();
+        field.value = Value::Seq(list);
+    }
+    let Some(items) = field.as_seq() else {
+        return Err(type_error(field, p, "a list of `default` or `ID=PATH`"));
+    };
+    for (i, item) in items.iter().enumerate() {
+        let Some(text) = item.as_str() else {
+            return Err(type_error(item, &p.index(i), "`default` or `ID=PATH`"));
+        };
+        if !text.contains('=') && text != "default" {
+            return Err(
+                Error::at(item.span, &p.index(i), format!("invalid ssh key {text:?}")).with_help(
+                    format!("write `default`, or `{text}=PATH` with the key or socket to use"),
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 fn canonical_depends_on(v: &mut Node, p: &KeyPath) -> Result<()> {
@@ -407,15 +478,13 @@ fn canonical_depends_on(v: &mut Node, p: &KeyPath) -> Result<()> {
         }
         Value::Map(m) => {
             for (name, dep) in m.iter_mut() {
-                if dep.is_null() {
-                    *dep = default_dep(dep.span);
-                    continue;
-                }
+                let dp = p.key(&name.name);
                 let Some(d) = dep.as_map_mut() else {
-                    return Err(type_error(dep, &p.key(&name.name), "a mapping"));
+                    return Err(type_error(dep, &dp, "a mapping with a `condition`"));
                 };
                 if !d.contains_key("condition") {
-                    d.insert(key("condition", span), Node::str("service_started", span));
+                    return Err(Error::at(dep.span, &dp, "missing required key `condition`")
+                        .with_help("add `condition: service_started` (or service_healthy, service_completed_successfully)"));
                 }
                 if !d.contains_key("required") {
                     d.insert(key("required", span), Node::bool(true, span));
@@ -634,6 +703,7 @@ fn canonical_extra_hosts(v: &mut Node, p: &KeyPath) -> Result<()> {
                     item.value = Value::Str(format!("{h}={ip}"));
                 }
             }
+            split_host_addresses(items);
             Ok(())
         }
         Value::Map(m) => {
@@ -654,12 +724,62 @@ fn canonical_extra_hosts(v: &mut Node, p: &KeyPath) -> Result<()> {
                     )),
                 }
             }
+            split_host_addresses(&mut list);
             v.value = Value::Seq(list);
             Ok(())
         }
         Value::Null => Ok(()),
         _ => Err(type_error(v, p, "a list or a mapping")),
     }
+}
+
+/// `host=1.2.3.4,5.6.7.8` is one entry per address.
+fn split_host_addresses(items: &mut Vec<Node>) {
+    if !items
+        .iter()
+        .any(|i| i.as_str().is_some_and(|s| s.contains(',')))
+    {
+        return;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        match item.as_str().and_then(|s| s.split_once('=')) {
+            Some((host, ips)) if ips.contains(',') => {
+                for ip in ips.split(',') {
+                    out.push(Node::str(format!("{host}={ip}"), item.span));
+                }
+            }
+            _ => out.push(item),
+        }
+    }
+    *items = out;
+}
+
+/// A device request without `count` or `device_ids` takes every device
+/// (`count: -1`).
+fn count_all(request: &mut Node) {
+    let span = request.span;
+    if let Some(m) = request.as_map_mut()
+        && !m.contains_key("count")
+        && !m.contains_key("device_ids")
+    {
+        m.insert(key("count", span), Node::int(-1, span));
+    }
+}
+
+/// `develop.watch[]`: `include` and `ignore` may be one pattern.
+fn canonical_develop(v: &mut Node, p: &KeyPath) -> Result<()> {
+    let Some(watch) = v.get_mut("watch").and_then(Node::as_seq_mut) else {
+        return Ok(());
+    };
+    for (i, trigger) in watch.iter_mut().enumerate() {
+        for field in ["include", "ignore"] {
+            if let Some(f) = trigger.get_mut(field) {
+                string_or_list(f, &p.key("watch").index(i).key(field))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn canonical_command(v: &mut Node, p: &KeyPath) -> Result<()> {

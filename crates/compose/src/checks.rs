@@ -6,7 +6,7 @@ use crate::env::{Environment, parse_dotenv};
 use crate::error::{Error, Result};
 use crate::interpolate::Lookup;
 use crate::model::{Project, Service};
-use crate::node::{KeyPath, Node, Span};
+use crate::node::{KeyPath, Node, Span, Value};
 use std::collections::{BTreeMap, HashSet};
 
 /// The span of the node at `path` (keys only), or of its nearest ancestor.
@@ -115,7 +115,11 @@ pub fn validate_raw(root: &Node) -> Result<()> {
                     return Err(Error::at(v.span, &p, "missing required key `target`")
                         .with_help("give the path inside the container in `target`"));
                 }
+                check_mount(v, &p)?;
             }
+        }
+        if let Some(env) = service.get("environment").and_then(Node::as_map) {
+            check_variable_names(env, &kp(&["services", s, "environment"]))?;
         }
         if let Some(ports) = service.get("ports").and_then(Node::as_seq) {
             for (i, port) in ports.iter().enumerate() {
@@ -233,6 +237,15 @@ pub fn validate_raw(root: &Node) -> Result<()> {
             }
         }
         for (p, req) in requests {
+            // Device reservations name what the device must do; a `gpus`
+            // entry implies it.
+            let is_gpus = p.segment(2) == Some("gpus");
+            if !is_gpus && req.get("capabilities").is_none() {
+                return Err(
+                    Error::at(req.span, &p, "missing required key `capabilities`")
+                        .with_help("say what the device is for, such as `capabilities: [gpu]`"),
+                );
+            }
             if req.get("count").is_some() && req.get("device_ids").is_some() {
                 return Err(Error::at(
                     req.span,
@@ -253,7 +266,29 @@ pub fn validate_raw(root: &Node) -> Result<()> {
                     return Err(Error::at(w.span, &p.key("path"), "value can't be blank")
                         .with_help("give the path to watch"));
                 }
-                let action = w.get("action").and_then(Node::as_str).unwrap_or("");
+                let Some(action) = w.get("action").and_then(Node::as_str) else {
+                    return Err(
+                        Error::at(w.span, &p, "missing required key `action`").with_help(
+                            "add `action:` (rebuild, sync, restart, sync+restart or sync+exec)",
+                        ),
+                    );
+                };
+                const ACTIONS: &[&str] =
+                    &["rebuild", "sync", "restart", "sync+restart", "sync+exec"];
+                if !ACTIONS.contains(&action) {
+                    return Err(Error::at(
+                        w.get("action").map_or(w.span, |a| a.span),
+                        &p.key("action"),
+                        format!(
+                            "invalid value {action:?}, expected one of: {}",
+                            ACTIONS.join(", ")
+                        ),
+                    )
+                    .with_help(match crate::de::closest(action, ACTIONS) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None => format!("use one of: {}", ACTIONS.join(", ")),
+                    }));
+                }
                 if action != "rebuild" && w.get("target").is_none() {
                     return Err(Error::at(
                         w.span,
@@ -282,8 +317,72 @@ pub fn validate_raw(root: &Node) -> Result<()> {
     Ok(())
 }
 
+/// What a mount needs beyond its type and target: a bind mount its source,
+/// a tmpfs a size that is a whole number of bytes, 0 or more.
+fn check_mount(v: &Node, p: &KeyPath) -> Result<()> {
+    if v.get("type").and_then(Node::as_str) == Some("bind")
+        && v.get("source")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .is_empty()
+    {
+        return Err(Error::at(v.span, p, "a bind mount needs a `source`")
+            .with_help("give the host path to mount in `source`"));
+    }
+    if let Some(size) = v.get("tmpfs").and_then(|t| t.get("size")) {
+        let bad = match size.value {
+            Value::Int(n) => n < 0,
+            Value::Float(_) => true,
+            _ => false,
+        };
+        if bad {
+            return Err(Error::at(
+                size.span,
+                &p.key("tmpfs").key("size"),
+                format!(
+                    "tmpfs size {} is not a whole number of bytes, 0 or more",
+                    size.scalar_string().unwrap_or_default()
+                ),
+            )
+            .with_help("give a size such as 67108864 or 64m"));
+        }
+    }
+    Ok(())
+}
+
+/// Compose refuses a variable name with a trailing space (`FOO =bar`), a
+/// typo that would define a variable nobody reads.
+fn check_variable_names(env: &crate::node::Map, p: &KeyPath) -> Result<()> {
+    for k in env.keys() {
+        if k.name.ends_with(char::is_whitespace) {
+            return Err(Error::at(
+                k.span,
+                p,
+                format!(
+                    "environment variable {:?} is declared with a trailing space",
+                    k.name
+                ),
+            )
+            .with_help(format!("remove the space: `{}`", k.name.trim_end())));
+        }
+    }
+    Ok(())
+}
+
 /// Top-level volumes, secrets and configs: exclusive and required sources.
 fn validate_resources(root: &Node) -> Result<()> {
+    if let Some(models) = root.get("models").and_then(Node::as_map) {
+        for (name, m) in models {
+            if m.as_map().is_none() {
+                return Err(Error::at(
+                    m.span,
+                    &kp(&["models", &name.name]),
+                    format!("must be a mapping, found {}", m.kind_name()),
+                )
+                .with_help("describe the model as a mapping: `{model: ai/smollm2}`"));
+            }
+        }
+    }
     if let Some(volumes) = root.get("volumes").and_then(Node::as_map) {
         for (name, v) in volumes {
             if v.get("external").and_then(Node::as_bool) != Some(true) {
@@ -325,7 +424,10 @@ fn validate_resources(root: &Node) -> Result<()> {
                 )
                 .with_help(format!("keep only one of {}", given.join(", "))));
             }
-            if given.is_empty() && e.get("driver").is_none() && e.get("external").is_none() {
+            // A secret's `driver` is no source: Compose wants a file or a
+            // variable unless the secret is external.
+            let driven = section == "configs" && e.get("driver").is_some();
+            if given.is_empty() && !driven && e.get("external").is_none() {
                 return Err(Error::at(
                     e.span,
                     &p,
@@ -458,6 +560,7 @@ pub fn check_consistency(project: &Project, root: &Node) -> Result<()> {
                 "remove either `network_mode` or `networks`",
             ));
         }
+        check_service_rules(project, s, n, root)?;
         for net in s.networks.keys() {
             if !project.networks.contains_key(net) {
                 return Err(err_at(
@@ -582,6 +685,55 @@ pub fn check_consistency(project: &Project, root: &Node) -> Result<()> {
         }
     }
     check_cycles(project, root)
+}
+
+/// Rules Compose checks on a loaded service: a fixed container name runs
+/// one container, a build for several platforms includes the service's
+/// own, and every model a service uses is declared.
+fn check_service_rules(project: &Project, s: &Service, n: &str, root: &Node) -> Result<()> {
+    let replicas = s
+        .deploy
+        .as_ref()
+        .and_then(|d| d.replicas)
+        .or(s.scale)
+        .unwrap_or(1);
+    if !s.container_name.is_empty() && replicas > 1 {
+        return Err(err_at(
+            root,
+            &["services", n, "container_name"],
+            format!(
+                "service {n:?} sets container_name {:?} and {replicas} replicas: a container name must be unique",
+                s.container_name
+            ),
+            "remove `container_name`, or run one replica",
+        ));
+    }
+    if let Some(b) = &s.build
+        && !s.platform.is_empty()
+        && !b.platforms.is_empty()
+        && !b.platforms.contains(&s.platform)
+    {
+        return Err(err_at(
+            root,
+            &["services", n, "build", "platforms"],
+            format!(
+                "build.platforms must include the service's platform {:?}",
+                s.platform
+            ),
+            format!("add {:?} to `build.platforms`", s.platform),
+        ));
+    }
+    for model in s.models.keys() {
+        if !project.models.contains_key(model) {
+            return Err(err_at(
+                root,
+                &["services", n, "models", model],
+                format!("service {n:?} refers to undefined model {model}"),
+                format!("declare `{model}` under the top-level `models:` section"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn root_has(root: &Node, path: &[&str]) -> bool {

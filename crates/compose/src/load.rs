@@ -51,6 +51,8 @@ struct Loader {
     chain_depth: HashMap<(PathBuf, String), usize>,
     /// What interpolation may still produce in this load.
     budget: crate::interpolate::Budget,
+    /// Services written with no body (`base:`) in those files.
+    empty_services: std::collections::HashSet<(PathBuf, String)>,
     /// Their services with `extends` resolved, each resolved once.
     extended_services: HashMap<(PathBuf, String), Node>,
 }
@@ -171,6 +173,7 @@ impl Loader {
                 .with_help("a Compose file needs at least a `services` section"));
         }
         for doc in &docs {
+            non_string_keys(doc)?;
             if doc.as_map().is_none() {
                 return Err(Error::at(
                     doc.span,
@@ -368,6 +371,19 @@ impl Loader {
                     )
                     .with_help("check the service name in `extends.service`"));
                 };
+                if base.is_null() {
+                    // Docker Compose leaves a service whose base (in another
+                    // file) is empty as it is, `extends` and all.
+                    stack.pop();
+                    let file_node = services_mut(doc)
+                        .and_then(|s| s.get_mut(name))
+                        .and_then(|s| s.get_mut("extends"))
+                        .and_then(|e| e.get_mut("file"));
+                    if let Some(f) = file_node {
+                        f.value = Value::Str(join(working_dir, rel));
+                    }
+                    return Ok(());
+                }
                 let dir = target.parent().unwrap_or(working_dir).to_path_buf();
                 resolve::resolve_service_paths(&mut base, &dir);
                 base
@@ -427,10 +443,6 @@ impl Loader {
         if let Some(m) = base.as_map_mut() {
             m.shift_remove("extends");
         }
-        // An empty base service (`base:` with no value) extends to nothing.
-        if base.is_null() {
-            base = Node::empty_map(Span::NONE);
-        }
         merge(&mut base, own, &path)?;
         *service = base;
         Ok(())
@@ -461,10 +473,26 @@ impl Loader {
                     &mut self.warnings,
                     &mut self.budget,
                 )?;
+                // Canonical form turns `base:` into `base: {}`; remember
+                // which services were written empty.
+                for (s, body) in doc
+                    .get("services")
+                    .and_then(Node::as_map)
+                    .into_iter()
+                    .flatten()
+                {
+                    if body.is_null() {
+                        self.empty_services
+                            .insert((path.to_path_buf(), s.name.clone()));
+                    }
+                }
                 canonicalize(&mut doc)?;
                 merge(&mut merged, doc, &KeyPath::root())?;
             }
             self.extended_files.insert(path.to_path_buf(), merged);
+        }
+        if self.empty_services.contains(&key) {
+            return Ok(Some(Node::null(Span::NONE)));
         }
         let mut doc = self.extended_files[path].clone();
         if doc.get("services").and_then(|s| s.get(name)).is_none() {
@@ -585,6 +613,43 @@ impl Loader {
         }
         Ok(())
     }
+}
+
+/// Compose reads keys as strings only: `80:` or `true:` as a key is an
+/// error, wherever it stands (extensions included).
+fn non_string_keys(doc: &Node) -> Result<()> {
+    let mut stack = vec![(doc, KeyPath::root())];
+    while let Some((node, path)) = stack.pop() {
+        match &node.value {
+            // Children go on the stack last-first, so the first bad key in
+            // the file is the one reported.
+            Value::Map(m) => {
+                if let Some(k) = m.keys().find(|k| k.not_a_string) {
+                    let at = if path.is_empty() {
+                        "the top level".to_string()
+                    } else {
+                        path.to_string()
+                    };
+                    return Err(Error::at(
+                        k.span,
+                        &path,
+                        format!("non-string key in {at}: {}", k.name),
+                    )
+                    .with_help(format!("quote the key: \"{}\"", k.name)));
+                }
+                for (k, v) in m.iter().rev() {
+                    stack.push((v, path.key(&k.name)));
+                }
+            }
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate().rev() {
+                    stack.push((item, path.index(i)));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A path as the file system knows it (links and `..` resolved), so that a

@@ -65,6 +65,7 @@ pub fn merge(base: &mut Node, over: Node, path: &KeyPath) -> Result<()> {
         (Value::Null, v) => {
             base.value = v;
             base.span = over.span;
+            settle(base);
             Ok(())
         }
         (Value::Map(_), _) | (Value::Seq(_), _) => Err(Error::at(
@@ -101,17 +102,28 @@ pub fn merge_maps(base: &mut Map, over: Map, path: &KeyPath) -> Result<()> {
         match base.get_mut(k.name.as_str()) {
             Some(existing) => merge(existing, v, &p)?,
             None => {
-                base.insert(
-                    k,
-                    Node {
-                        tag: Tag::None,
-                        ..v
-                    },
-                );
+                let mut v = v;
+                settle(&mut v);
+                base.insert(k, v);
             }
         }
     }
     Ok(())
+}
+
+/// A value with nothing under it to merge into: `!reset` entries inside
+/// it remove themselves (as in a single file) and tags are spent. The
+/// recursion is as deep as the YAML, which the parser bounds.
+fn settle(node: &mut Node) {
+    node.tag = Tag::None;
+    match &mut node.value {
+        Value::Map(m) => {
+            m.retain(|_, v| v.tag != Tag::Reset);
+            m.values_mut().for_each(settle);
+        }
+        Value::Seq(items) => items.iter_mut().for_each(settle),
+        _ => {}
+    }
 }
 
 fn is_replaced(path: &KeyPath) -> bool {

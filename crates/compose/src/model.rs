@@ -261,8 +261,9 @@ pub struct Build {
     pub provenance: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub sbom: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub ssh: Mapping,
+    /// `default` or `ID=PATH` entries, as the specification writes them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ssh: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: Mapping,
     #[serde(
@@ -338,8 +339,8 @@ pub struct WatchTrigger {
     pub ignore: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub initial_sync: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub initial_sync: bool,
     #[serde(rename = "#extensions", skip_serializing_if = "IndexMap::is_empty")]
     pub extensions: Extensions,
 }
@@ -895,6 +896,10 @@ pub struct Ipam {
     pub driver: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub config: Vec<IpamPool>,
+    /// Accepted as the specification allows; Docker Compose does not print
+    /// it, and neither do we.
+    #[serde(skip_serializing)]
+    pub options: Mapping,
     #[serde(rename = "#extensions", skip_serializing_if = "IndexMap::is_empty")]
     pub extensions: Extensions,
 }

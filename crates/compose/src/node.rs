@@ -51,6 +51,9 @@ pub enum Tag {
 pub struct Key {
     pub name: String,
     pub span: Span,
+    /// Written as a number, boolean or null (`80:`, `true:`), which Compose
+    /// refuses: mapping keys must be strings.
+    pub not_a_string: bool,
 }
 
 impl Key {
@@ -58,6 +61,7 @@ impl Key {
         Key {
             name: name.into(),
             span,
+            not_a_string: false,
         }
     }
 }

@@ -193,11 +193,21 @@ fn yaml_omissions(v: &mut Value) {
     }
 }
 
-/// Compose escapes `$` in its output so the result can be loaded again.
+/// Compose escapes `$` in its output, keys included, so the result can be
+/// loaded again.
 fn escape_dollars(v: &mut Value) {
     match v {
         Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
-        Value::Object(m) => m.values_mut().for_each(escape_dollars),
+        Value::Object(m) => {
+            if m.keys().any(|k| k.contains('$')) {
+                let entries = std::mem::take(m);
+                *m = entries
+                    .into_iter()
+                    .map(|(k, v)| (k.replace('$', "$$"), v))
+                    .collect();
+            }
+            m.values_mut().for_each(escape_dollars)
+        }
         Value::Array(a) => a.iter_mut().for_each(escape_dollars),
         _ => {}
     }

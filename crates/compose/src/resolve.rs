@@ -83,11 +83,22 @@ fn abs(v: &str, base: &Path) -> String {
     if let Some(rest) = v.strip_prefix('~') {
         return join(Path::new(&home_dir()), rest.trim_start_matches('/'));
     }
-    // Like Go's filepath: absolute paths are kept verbatim, relative ones joined and cleaned.
-    if v.starts_with('/') {
+    // Like Go's filepath: absolute paths are kept verbatim, relative ones
+    // joined and cleaned. A Windows path (`C:\data`, `z:/`, `\\host\share`)
+    // is absolute too, as Compose reads it on any system.
+    if v.starts_with('/') || is_windows_absolute(v) {
         return v.to_string();
     }
     join(base, v)
+}
+
+fn is_windows_absolute(v: &str) -> bool {
+    let b = v.as_bytes();
+    v.starts_with("\\\\")
+        || (b.len() >= 3
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && matches!(b[2], b'\\' | b'/'))
 }
 
 fn abs_node(node: &mut Node, base: &Path) {
@@ -112,6 +123,16 @@ pub fn resolve_service_paths(service: &mut Node, base: &Path) {
     if let Some(build) = s.get_mut("build").and_then(Node::as_map_mut) {
         if let Some(ctx) = build.get_mut("context") {
             abs_context(ctx, base);
+        }
+        // `ID=PATH` keys are paths on this machine.
+        if let Some(keys) = build.get_mut("ssh").and_then(Node::as_seq_mut) {
+            for k in keys {
+                if let Value::Str(s) = &mut k.value
+                    && let Some((id, path)) = s.split_once('=')
+                {
+                    *s = format!("{id}={}", abs(path, base));
+                }
+            }
         }
         if let Some(extra) = build
             .get_mut("additional_contexts")
@@ -261,30 +282,32 @@ pub fn normalize(root: &mut Node, project: &str) {
             });
         }
 
-        // Links, shared namespaces and volumes_from imply a dependency.
-        let mut implied: Vec<(String, bool)> = Vec::new();
+        // Links, shared namespaces and volumes_from imply a dependency,
+        // located where it is implied so that an undefined one points there.
+        let mut implied: Vec<(String, bool, Span)> = Vec::new();
         if let Some(links) = s.get("links").and_then(Node::as_seq) {
-            for l in links.iter().filter_map(Node::as_str) {
-                let name = match l.split(':').collect::<Vec<_>>().as_slice() {
+            for l in links {
+                let Some(text) = l.as_str() else { continue };
+                let name = match text.split(':').collect::<Vec<_>>().as_slice() {
                     [a, _] => a.to_string(),
-                    _ => l.to_string(),
+                    _ => text.to_string(),
                 };
-                implied.push((name, true));
+                implied.push((name, true, l.span));
             }
         }
         for ns in ["network_mode", "ipc", "pid", "uts", "cgroup"] {
-            if let Some(shared) = s
-                .get(ns)
-                .and_then(Node::as_str)
-                .and_then(|v| v.strip_prefix("service:"))
+            if let Some(node) = s.get(ns)
+                && let Some(shared) = node.as_str().and_then(|v| v.strip_prefix("service:"))
             {
-                implied.push((shared.to_string(), true));
+                implied.push((shared.to_string(), true, node.span));
             }
         }
         if let Some(vf) = s.get("volumes_from").and_then(Node::as_seq) {
-            for v in vf.iter().filter_map(Node::as_str) {
-                if !v.starts_with("container:") {
-                    implied.push((v.split(':').next().unwrap_or(v).to_string(), false));
+            for v in vf {
+                let Some(text) = v.as_str() else { continue };
+                if !text.starts_with("container:") {
+                    let name = text.split(':').next().unwrap_or(text).to_string();
+                    implied.push((name, false, v.span));
                 }
             }
         }
@@ -293,9 +316,11 @@ pub fn normalize(root: &mut Node, project: &str) {
                 .entry(k("depends_on"))
                 .or_insert_with(|| Node::empty_map(Span::NONE));
             if let Some(d) = deps.as_map_mut() {
-                for (name, restart) in implied {
+                for (name, restart, span) in implied {
                     if !d.contains_key(name.as_str()) {
-                        d.insert(k(&name), dependency(restart));
+                        let mut dep = dependency(restart);
+                        dep.span = span;
+                        d.insert(Key::new(name, span), dep);
                     }
                 }
             }

@@ -91,7 +91,8 @@ impl<'de> Visitor<'de> for ValueVisitor {
         let mut map = Map::with_capacity(access.size_hint().unwrap_or(0));
         while let Some((k, v)) = access.next_entry::<Spanned<KeyText>, Node>()? {
             // Merge keys can bring a key that is already present; the explicit one wins.
-            let key = Key::new(k.value.0, span_of(&k.referenced));
+            let mut key = Key::new(k.value.0, span_of(&k.referenced));
+            key.not_a_string = k.value.1;
             map.entry(key).or_insert(v);
         }
         Ok(Value::Map(Box::new(map)))
@@ -104,8 +105,8 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
-/// A mapping key: any scalar, kept as text.
-struct KeyText(String);
+/// A mapping key: any scalar, kept as text, and whether it was a string.
+struct KeyText(String, bool);
 
 impl<'de> Deserialize<'de> for KeyText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -116,28 +117,30 @@ impl<'de> Deserialize<'de> for KeyText {
                 f.write_str("a scalar mapping key")
             }
             fn visit_str<E>(self, s: &str) -> Result<KeyText, E> {
-                Ok(KeyText(s.to_string()))
+                Ok(KeyText(s.to_string(), false))
             }
             fn visit_string<E>(self, s: String) -> Result<KeyText, E> {
-                Ok(KeyText(s))
+                Ok(KeyText(s, false))
             }
             fn visit_bool<E>(self, b: bool) -> Result<KeyText, E> {
-                Ok(KeyText(b.to_string()))
+                Ok(KeyText(b.to_string(), true))
             }
             fn visit_i64<E>(self, i: i64) -> Result<KeyText, E> {
-                Ok(KeyText(i.to_string()))
+                Ok(KeyText(i.to_string(), true))
             }
             fn visit_u64<E>(self, i: u64) -> Result<KeyText, E> {
-                Ok(KeyText(i.to_string()))
+                Ok(KeyText(i.to_string(), true))
             }
             fn visit_f64<E>(self, f: f64) -> Result<KeyText, E> {
-                Ok(KeyText(crate::node::format_float(f)))
+                Ok(KeyText(crate::node::format_float(f), true))
             }
             fn visit_unit<E>(self) -> Result<KeyText, E> {
-                Ok(KeyText("null".into()))
+                Ok(KeyText("null".into(), true))
             }
         }
-        d.deserialize_string(V)
+        // `any`, not `string`: a plain `80` must reach `visit_i64` to be
+        // known as a number.
+        d.deserialize_any(V)
     }
 }
 
