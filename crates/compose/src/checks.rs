@@ -121,6 +121,26 @@ pub fn validate_raw(root: &Node) -> Result<()> {
         if let Some(env) = service.get("environment").and_then(Node::as_map) {
             check_variable_names(env, &kp(&["services", s, "environment"]))?;
         }
+        if let Some(args) = service
+            .get("build")
+            .and_then(|b| b.get("args"))
+            .and_then(Node::as_map)
+        {
+            check_variable_names(args, &kp(&["services", s, "build", "args"]))?;
+        }
+        if let Some(name) = service.get("container_name")
+            && let Some(text) = name.as_str()
+            && !valid_container_name(text)
+        {
+            return Err(Error::at(
+                name.span,
+                &kp(&["services", s, "container_name"]),
+                format!("invalid container name {text:?}"),
+            )
+            .with_help(
+                "use two or more letters, digits, `_`, `.` or `-`, starting with a letter or digit",
+            ));
+        }
         if let Some(ports) = service.get("ports").and_then(Node::as_seq) {
             for (i, port) in ports.iter().enumerate() {
                 let p = kp(&["services", s, "ports"]).index(i);
@@ -262,6 +282,10 @@ pub fn validate_raw(root: &Node) -> Result<()> {
         {
             for (i, w) in watch.iter().enumerate() {
                 let p = kp(&["services", s, "develop", "watch"]).index(i);
+                if w.get("path").is_none() {
+                    return Err(Error::at(w.span, &p, "missing required key `path`")
+                        .with_help("give the path to watch"));
+                }
                 if w.get("path").and_then(Node::as_str) == Some("") {
                     return Err(Error::at(w.span, &p.key("path"), "value can't be blank")
                         .with_help("give the path to watch"));
@@ -348,6 +372,14 @@ fn check_mount(v: &Node, p: &KeyPath) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]+`, as Docker names containers.
+fn valid_container_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.len() >= 2
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
 /// Compose refuses a variable name with a trailing space (`FOO =bar`), a

@@ -157,9 +157,15 @@ impl Serialize for Duration {
 
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // A bare number has no unit: Compose refuses it rather than guess
+        // seconds or nanoseconds.
         match scalar(d, "a duration such as 30s or 1m30s")? {
-            Scalar::Int(i) => Ok(Duration(i)),
-            Scalar::Float(f) => Ok(Duration(f as i64)),
+            Scalar::Int(i) => Err(de::Error::custom(format!(
+                "must be a duration such as 30s, found the number {i}\nhelp: add a unit: {i}s"
+            ))),
+            Scalar::Float(f) => Err(de::Error::custom(format!(
+                "must be a duration such as 30s, found the number {f}\nhelp: add a unit, such as {f}s"
+            ))),
             Scalar::Str(s) => syntax::parse_duration(&s).map(Duration).map_err(|e| {
                 de::Error::custom(format!(
                     "{e}\nhelp: use a number with a unit (ns, us, ms, s, m, h), such as 30s or 1m30s"

@@ -78,6 +78,13 @@ const STRICTER_THAN_SCHEMA: &[(&str, &str)] = &[
     ),
 ];
 
+/// Where the printed model follows Docker Compose's output rather than the
+/// schema's shape: the reason is recorded here.
+const PRINTED_LIKE_COMPOSE: &[(&str, &str)] = &[(
+    "models: [m]",
+    "compose prints a service's list of models as `{m: null}`",
+)];
+
 /// Documents the schema alone can judge (no cross references involved).
 fn table() -> Vec<String> {
     let bodies = [
@@ -152,6 +159,21 @@ fn table() -> Vec<String> {
         "networks: {}",
         "expose: [80, \"90-91\"]",
         "secrets: [{target: x}]",
+        // Shapes the loader once took or refused against the schema.
+        "develop: {watch: [{path: ., action: sync, target: /a, initial_sync: true}]}",
+        "develop: {watch: [{path: ., action: sync, target: /a, include: '*.go', ignore: x}]}",
+        "develop: {watch: [{path: ., target: /a}]}",
+        "develop: {watch: [{action: sync, target: /a}]}",
+        "build: {context: ., sbom: true, provenance: false}",
+        "deploy: {resources: {reservations: {devices: [{driver: nvidia, count: 1}]}}}",
+        "deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}",
+        "depends_on: {db: {restart: true}}",
+        "volumes: [{type: tmpfs, target: /t, tmpfs: {size: -1}}]",
+        "volumes: [{type: tmpfs, target: /t, tmpfs: {size: 1.5}}]",
+        "volumes: [{type: tmpfs, target: /t, tmpfs: {size: 64m}}]",
+        "post_start: [{command: [echo], environment: [A=1]}]",
+        "healthcheck: {test: [CMD, x], interval: 10}",
+        "stop_grace_period: 10",
     ];
     let mut docs: Vec<String> = bodies.iter().map(|b| service(b)).collect();
     docs.extend([
@@ -168,6 +190,10 @@ fn table() -> Vec<String> {
         "services:\n  web:\n    image: nginx\nx-anything: 1\n".into(),
         "services:\n  web:\n    image: nginx\nname: demo\n".into(),
         "services:\n  web:\n    image: nginx\nname: [demo]\n".into(),
+        "services:\n  web:\n    image: nginx\nnetworks:\n  n: {ipam: {options: {a: b}}}\n".into(),
+        "services:\n  web:\n    image: nginx\nmodels:\n  m: 1\n".into(),
+        "services:\n  web:\n    image: nginx\n    models: [m]\nmodels:\n  m: {model: ai/x}\n"
+            .into(),
     ]);
     docs
 }
@@ -211,6 +237,12 @@ fn printed_model_satisfies_the_schema() {
     };
     let mut failures = Vec::new();
     for doc in table() {
+        if PRINTED_LIKE_COMPOSE
+            .iter()
+            .any(|(body, _)| doc.contains(body))
+        {
+            continue;
+        }
         let Ok(project) = load(&doc) else { continue };
         let printed = compose::output::to_json_value(&project);
         let errors: Vec<String> = v.iter_errors(&printed).map(|e| e.to_string()).collect();
