@@ -1,0 +1,131 @@
+//! The ECS service, its Cloud Map entry, and its own security group when it
+//! needs one.
+
+use super::spec::ServiceSpec;
+use crate::cfn::resources::*;
+use crate::cfn::{Expr, Resource, Tag};
+use crate::convert::Ctx;
+use crate::convert::ports::LoadBalancerPlan;
+
+pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
+    let name = &spec.name;
+    let id = &spec.id;
+    if let Some(sg) = &spec.network.own_group {
+        let tags = ctx.service_tags(name);
+        ctx.t.add(
+            sg.clone(),
+            Resource::new(SecurityGroup {
+                group_description: format!("{} service {name}", ctx.name()),
+                vpc_id: ctx.vpc.clone(),
+                security_group_egress: vec![EgressRule {
+                    ip_protocol: "-1".into(),
+                    cidr_ip: "0.0.0.0/0".into(),
+                    description: "Outbound traffic (image pulls, AWS APIs, the internet)".into(),
+                }],
+                tags,
+            }),
+        );
+    }
+    let discovery = discovery_entry(ctx, spec);
+    let load_balancers: Vec<ServiceLoadBalancer> = lb
+        .ports_of(name)
+        .map(|p| ServiceLoadBalancer {
+            container_name: name.to_string(),
+            container_port: p.port,
+            target_group_arn: Expr::reference(p.target_group_id()),
+        })
+        .collect();
+    let grace = (!load_balancers.is_empty()).then(|| {
+        ctx.project.services[name.as_str()]
+            .healthcheck
+            .as_ref()
+            .and_then(|h| h.start_period)
+            .map(|d| (d.0 as f64 / 1e9).round() as i64)
+            .filter(|p| *p > 0)
+            .unwrap_or(60)
+    });
+    let mut service_tags: Vec<Tag> = ctx.service_tags(name);
+    if let Some(d) = ctx.project.services[name.as_str()].deploy.as_deref() {
+        for (k, v) in &d.labels {
+            service_tags.push(Tag::new(k.as_str(), v.as_str()));
+        }
+    }
+    let fargate = spec.fargate();
+    let (min_percent, max_percent) = spec.percents;
+    ctx.t.add(
+        format!("{id}Service"),
+        Resource::new(EcsService {
+            cluster: ctx.cluster.arn.clone(),
+            task_definition: Expr::reference(format!("{id}TaskDefinition")),
+            desired_count: spec.autoscaling.is_none().then_some(spec.replicas),
+            launch_type: fargate.then(|| "FARGATE".to_string()),
+            capacity_provider_strategy: if fargate {
+                vec![]
+            } else {
+                vec![StrategyItem {
+                    capacity_provider: Expr::reference(format!("{id}CapacityProvider")),
+                    weight: 1,
+                    base: None,
+                }]
+            },
+            platform_version: fargate.then(|| "LATEST".to_string()),
+            deployment_configuration: DeploymentConfiguration {
+                maximum_percent: max_percent,
+                minimum_healthy_percent: min_percent,
+                deployment_circuit_breaker: CircuitBreaker {
+                    enable: true,
+                    rollback: true,
+                },
+            },
+            deployment_controller: DeploymentController { kind: "ECS".into() },
+            network_configuration: NetworkConfiguration {
+                awsvpc_configuration: AwsVpcConfiguration {
+                    assign_public_ip: if spec.network.assign_public_ip {
+                        "ENABLED"
+                    } else {
+                        "DISABLED"
+                    }
+                    .into(),
+                    security_groups: spec.network.security_groups.clone(),
+                    subnets: ctx.subnets.clone(),
+                },
+            },
+            load_balancers,
+            health_check_grace_period_seconds: grace,
+            service_registries: vec![ServiceRegistry {
+                registry_arn: Expr::get_att(&discovery, "Arn"),
+            }],
+            placement_constraints: vec![],
+            enable_ecs_managed_tags: true,
+            propagate_tags: "SERVICE".into(),
+            scheduling_strategy: "REPLICA".into(),
+            tags: service_tags,
+        })
+        .depends_on(spec.depends_on.clone()),
+    );
+}
+
+/// The service's name in the project's Cloud Map namespace; returns its
+/// logical ID.
+fn discovery_entry(ctx: &mut Ctx, spec: &ServiceSpec) -> String {
+    let discovery = format!("{}ServiceDiscoveryEntry", spec.id);
+    ctx.t.add(
+        discovery.clone(),
+        Resource::new(DiscoveryService {
+            name: spec.name.clone(),
+            description: format!("\"{}\" service discovery entry in Cloud Map", spec.name),
+            namespace_id: Expr::reference("CloudMap"),
+            dns_config: DnsConfig {
+                routing_policy: "MULTIVALUE".into(),
+                dns_records: vec![DnsRecord {
+                    kind: "A".into(),
+                    ttl: 60,
+                }],
+            },
+            health_check_custom_config: HealthCheckCustomConfig {
+                failure_threshold: 1,
+            },
+        }),
+    );
+    discovery
+}

@@ -1,0 +1,93 @@
+//! A service's roles: the execution role ECS starts its tasks with (image
+//! pulls, logs, secrets) and the task role its containers run as.
+
+use super::spec::ServiceSpec;
+use crate::cfn::resources::*;
+use crate::cfn::{Expr, Resource};
+use crate::convert::Ctx;
+
+/// The roles' ARNs, for the task definition.
+pub struct Roles {
+    pub execution: Expr,
+    pub task: Option<Expr>,
+}
+
+pub fn roles(ctx: &mut Ctx, spec: &ServiceSpec) -> Roles {
+    let name = &spec.name;
+    let id = &spec.id;
+    let mut exec_policies = Vec::new();
+    if !spec.secrets.arns.is_empty() {
+        exec_policies.push(InlinePolicy {
+            policy_name: format!("{name}GrantAccessToSecrets"),
+            policy_document: serde_json::to_value(PolicyDocument::new(vec![Statement {
+                effect: "Allow".into(),
+                principal: None,
+                action: vec!["secretsmanager:GetSecretValue".into()],
+                resource: Some(spec.secrets.arns.clone()),
+                condition: None,
+            }]))
+            .unwrap(),
+        });
+    }
+    let execution_role = format!("{id}TaskExecutionRole");
+    let tags = ctx.service_tags(name);
+    ctx.t.add(
+        execution_role.clone(),
+        Resource::new(Role {
+            assume_role_policy_document: ecs_tasks_trust(),
+            managed_policy_arns: vec![Expr::sub(
+                "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+            )],
+            policies: exec_policies,
+            tags: tags.clone(),
+        }),
+    );
+    let mut task_policies = spec.iam.task_policies.clone();
+    if let Some(doc) = &spec.iam.role_document {
+        task_policies.insert(
+            0,
+            InlinePolicy {
+                policy_name: format!("{id}Policy"),
+                policy_document: serde_json::Value::Object(doc.clone()),
+            },
+        );
+    }
+    let managed: Vec<Expr> = spec
+        .iam
+        .managed_policies
+        .iter()
+        .cloned()
+        .map(Expr::Str)
+        .collect();
+    let task = if task_policies.is_empty() && managed.is_empty() {
+        None
+    } else {
+        let role = format!("{id}TaskRole");
+        ctx.t.add(
+            role.clone(),
+            Resource::new(Role {
+                assume_role_policy_document: ecs_tasks_trust(),
+                managed_policy_arns: managed,
+                policies: task_policies,
+                tags,
+            }),
+        );
+        Some(Expr::get_att(role, "Arn"))
+    };
+    Roles {
+        execution: Expr::get_att(&execution_role, "Arn"),
+        task,
+    }
+}
+
+fn ecs_tasks_trust() -> PolicyDocument {
+    PolicyDocument::new(vec![Statement {
+        effect: "Allow".into(),
+        principal: Some(Principal {
+            service: "ecs-tasks.amazonaws.com".into(),
+        }),
+        action: vec!["sts:AssumeRole".into()],
+        resource: None,
+        condition: None,
+    }])
+}

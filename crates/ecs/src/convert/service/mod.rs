@@ -1,0 +1,89 @@
+//! Each Compose service → task definition, roles, Cloud Map entry, ECS
+//! service, and target-tracking autoscaling.
+//!
+//! Read, then emit: [`read`] turns a Compose service into a checked
+//! [`ServiceSpec`] (reporting errors at their keys), and one module per AWS
+//! resource family writes the resources from it.
+
+mod containers;
+mod ecs_service;
+mod iam;
+mod read;
+mod scaling;
+mod spec;
+mod task;
+
+pub use spec::{GpuPlan, ServiceSpec};
+
+use super::Ctx;
+use super::ports::LoadBalancerPlan;
+use super::storage::SecretPlan;
+use crate::cfn::Expr;
+use crate::names;
+use compose::node::KeyPath;
+use std::collections::BTreeMap;
+
+/// What later steps need to know about a converted service.
+#[derive(Debug, Clone)]
+pub struct ServicePlan {
+    pub name: String,
+    pub id: String,
+    pub security_groups: Vec<Expr>,
+    /// The group that receives ingress from the load balancer.
+    pub ingress_group: Expr,
+    pub gpu: Option<GpuPlan>,
+}
+
+pub fn services(
+    ctx: &mut Ctx,
+    lb: &LoadBalancerPlan,
+    secrets: &BTreeMap<String, SecretPlan>,
+) -> Vec<ServicePlan> {
+    let project = ctx.project;
+    let mut names: Vec<&String> = project.services.keys().collect();
+    names.sort();
+    let mut table = names::NameTable::default();
+    let mut plans = Vec::new();
+    if !project.services.is_empty() {
+        ctx.t.conditions.insert(
+            "IsUsEast1".into(),
+            Expr::Equals(
+                Box::new(Expr::reference("AWS::Region")),
+                Box::new(Expr::str("us-east-1")),
+            ),
+        );
+    }
+    for name in names {
+        let path = KeyPath::root().key("services").key(name);
+        let Some(id) = ctx.register_name(&mut table, "services", name, &path) else {
+            continue;
+        };
+        let service = &project.services[name.as_str()];
+        let spec = read::service(ctx, name, &id, service, &path, lb, secrets);
+        plans.push(emit(ctx, &spec, service, lb));
+    }
+    plans
+}
+
+/// Every resource of one service, from its spec.
+fn emit(
+    ctx: &mut Ctx,
+    spec: &ServiceSpec,
+    service: &compose::model::Service,
+    lb: &LoadBalancerPlan,
+) -> ServicePlan {
+    let containers = containers::all(ctx, spec, service, lb);
+    let roles = iam::roles(ctx, spec);
+    task::definition(ctx, spec, containers, &roles);
+    ecs_service::service(ctx, spec, lb);
+    if let Some(a) = &spec.autoscaling {
+        scaling::target_tracking(ctx, spec, a);
+    }
+    ServicePlan {
+        name: spec.name.clone(),
+        id: spec.id.clone(),
+        security_groups: spec.network.security_groups.clone(),
+        ingress_group: spec.network.ingress_group.clone(),
+        gpu: spec.gpu.clone(),
+    }
+}

@@ -1,0 +1,699 @@
+//! A Compose service → its checked [`ServiceSpec`]. Every error and warning
+//! about the service's own keys is reported here, at the key.
+
+use super::spec::{GpuPlan, Iam, Network, SecretFiles, ServiceSpec, Size, Storage};
+use crate::cfn::Expr;
+use crate::cfn::resources::*;
+use crate::convert::Ctx;
+use crate::convert::ports::LoadBalancerPlan;
+use crate::convert::storage::{SecretPlan, is_safe_name};
+use crate::extensions::{self, AutoScaling};
+use crate::names;
+use crate::sizing;
+use compose::model::{Deploy, Service};
+use compose::node::KeyPath;
+use std::collections::BTreeMap;
+
+/// Read one service; errors go to `ctx`, and the spec is complete either
+/// way so that conversion can report every error of the project at once.
+pub fn service(
+    ctx: &mut Ctx,
+    name: &str,
+    id: &str,
+    s: &Service,
+    path: &KeyPath,
+    lb: &LoadBalancerPlan,
+    secrets: &BTreeMap<String, SecretPlan>,
+) -> ServiceSpec {
+    let mut iam = extensions_of(ctx, s, path);
+    let public_ip: Option<bool> = {
+        let reader = ctx.reader(&s.extensions, path.clone());
+        ctx.ok(reader.get("x-aws-assign_public_ip", "true or false"))
+    };
+    let deploy = s.deploy.as_deref();
+    let (autoscaling, update_ext) = deploy_extensions(ctx, deploy, path);
+    let replicas = deploy.and_then(|d| d.replicas).or(s.scale).unwrap_or(1);
+    check_numbers(ctx, s, path, replicas);
+    let (cpus, memory) = requested_size(s);
+    let gpu = gpu(ctx, s, path, cpus, memory, replicas, autoscaling.as_ref());
+    let size = size(ctx, s, path, cpus, memory, gpu.is_none());
+    let runtime_platform = platform(ctx, s, path);
+    let network = network(ctx, name, id, s, lb, public_ip, gpu.is_none(), path);
+    let secret_files = secret_files(ctx, s, path, secrets, iam.pull_credentials.as_ref());
+    let mut depends_on = Vec::new();
+    let storage = storage(ctx, id, s, path, &mut iam, &mut depends_on);
+    let update = deploy.and_then(|d| d.update_config.as_ref());
+    let percents = deployment_percents(ctx, &path.key("deploy"), update, update_ext, replicas);
+    for p in lb.ports_of(name) {
+        depends_on.push(p.listener_id());
+    }
+    depends_on.extend(service_dependencies(ctx, s, path));
+    if gpu.is_some() {
+        depends_on.push("ClusterCapacityProviders".into());
+    }
+    ServiceSpec {
+        name: name.to_string(),
+        id: id.to_string(),
+        path: path.clone(),
+        replicas,
+        autoscaling,
+        percents,
+        size,
+        runtime_platform,
+        gpu,
+        network,
+        secrets: secret_files,
+        storage,
+        iam,
+        depends_on,
+    }
+}
+
+/// `x-aws-pull_credentials`, `x-aws-role` and `x-aws-policies`.
+fn extensions_of(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Iam {
+    let reader = ctx.reader(&s.extensions, path.clone());
+    ctx.check_extensions(&reader, extensions::SERVICE_KEYS);
+    let pull_credentials: Option<String> =
+        ctx.ok(reader.get("x-aws-pull_credentials", "a Secrets Manager secret ARN"));
+    let role_document: Option<serde_json::Map<String, serde_json::Value>> =
+        ctx.ok(reader.get("x-aws-role", "an IAM policy document (a mapping)"));
+    let policies: Option<Vec<String>> =
+        ctx.ok(reader.get("x-aws-policies", "a list of managed policy ARNs"));
+    if let Some(doc) = &role_document
+        && !doc.contains_key("Statement")
+    {
+        ctx.error(
+            &path.key("x-aws-role"),
+            "`x-aws-role` must be an IAM policy document with a `Statement` list",
+            "write {Version: \"2012-10-17\", Statement: [{Effect: Allow, Action: […], Resource: […]}]}",
+        );
+    }
+    Iam {
+        pull_credentials,
+        role_document,
+        managed_policies: policies.unwrap_or_default(),
+        task_policies: Vec::new(),
+    }
+}
+
+type UpdateExtensions = Option<(Option<i64>, Option<i64>)>;
+
+/// `deploy.x-aws-autoscaling`, the update percents, and the deploy mode.
+fn deploy_extensions(
+    ctx: &mut Ctx,
+    deploy: Option<&Deploy>,
+    path: &KeyPath,
+) -> (Option<AutoScaling>, UpdateExtensions) {
+    let Some(d) = deploy else {
+        return (None, None);
+    };
+    let deploy_path = path.key("deploy");
+    let r = ctx.reader(&d.extensions, deploy_path.clone());
+    ctx.check_extensions(&r, extensions::DEPLOY_KEYS);
+    let a: Option<AutoScaling> = ctx.ok(r.get(
+        "x-aws-autoscaling",
+        "a mapping {cpu|memory: percent, min: count, max: count}",
+    ));
+    let u = d.update_config.as_ref().map(|u| {
+        let r = ctx.reader(&u.extensions, deploy_path.key("update_config"));
+        ctx.check_extensions(&r, extensions::UPDATE_CONFIG_KEYS);
+        let min: Option<i64> = ctx.ok(r.get("x-aws-min_percent", "an integer percentage"));
+        let max: Option<i64> = ctx.ok(r.get("x-aws-max_percent", "an integer percentage"));
+        (min, max)
+    });
+    if d.mode == "global" || d.mode == "global-job" || d.mode == "replicated-job" {
+        ctx.error(
+            &deploy_path.key("mode"),
+            format!("deploy mode {:?} is not available on ECS Fargate", d.mode),
+            "use `mode: replicated` (the default)",
+        );
+    }
+    (a, u)
+}
+
+/// Numbers Compose accepts but ECS cannot run: a negative count, CPUs that
+/// are not a finite positive number.
+fn check_numbers(ctx: &mut Ctx, s: &Service, path: &KeyPath, replicas: i64) {
+    if replicas < 0 {
+        let key = if s.deploy.as_ref().and_then(|d| d.replicas).is_some() {
+            path.key("deploy").key("replicas")
+        } else {
+            path.key("scale")
+        };
+        ctx.error(
+            &key,
+            format!("{replicas} replicas cannot run"),
+            "give the number of tasks to run: 0 or more",
+        );
+    }
+    let resources = s.deploy.as_deref().map(|d| &d.resources);
+    let resources_path = path.key("deploy").key("resources");
+    let cpus = [
+        (path.key("cpus"), Some(s.cpus.0)),
+        (
+            resources_path.key("limits").key("cpus"),
+            resources.and_then(|r| r.limits.as_ref()).map(|l| l.cpus.0),
+        ),
+        (
+            resources_path.key("reservations").key("cpus"),
+            resources
+                .and_then(|r| r.reservations.as_ref())
+                .map(|l| l.cpus.0),
+        ),
+    ];
+    for (key, value) in cpus {
+        if let Some(c) = value
+            && (!c.is_finite() || c < 0.0)
+        {
+            ctx.error(
+                &key,
+                format!("{c} CPUs cannot be reserved"),
+                "give a number of CPUs such as 0.5 or 2",
+            );
+        }
+    }
+}
+
+/// CPUs and bytes of memory the service asks for: limits first, then the
+/// service-level keys, then reservations.
+fn requested_size(s: &Service) -> (f64, u64) {
+    let deploy = s.deploy.as_deref();
+    let limits = deploy.and_then(|d| d.resources.limits.as_ref());
+    let reservations = deploy.and_then(|d| d.resources.reservations.as_ref());
+    let cpus = limits
+        .map(|l| l.cpus.0)
+        .filter(|c| *c > 0.0)
+        .or((s.cpus.0 > 0.0).then_some(s.cpus.0))
+        .or(reservations.map(|r| r.cpus.0).filter(|c| *c > 0.0))
+        .unwrap_or(0.0) as f64;
+    let memory = limits
+        .map(|l| l.memory.0)
+        .filter(|m| *m > 0)
+        .or((s.mem_limit.0 > 0).then_some(s.mem_limit.0))
+        .or(reservations.map(|r| r.memory.0).filter(|m| *m > 0))
+        .unwrap_or(0) as u64;
+    (cpus, memory)
+}
+
+/// A GPU service runs on EC2 capacity sized for it; placement constraints
+/// choose its AMI and instance type.
+fn gpu(
+    ctx: &mut Ctx,
+    s: &Service,
+    path: &KeyPath,
+    cpus: f64,
+    memory: u64,
+    replicas: i64,
+    autoscaling: Option<&AutoScaling>,
+) -> Option<GpuPlan> {
+    let deploy_path = path.key("deploy");
+    let constraints: Vec<String> = s
+        .deploy
+        .as_ref()
+        .map(|d| d.placement.constraints.clone())
+        .unwrap_or_default();
+    let mut ami = None;
+    let mut machine = None;
+    for c in &constraints {
+        let parts: Vec<&str> = c.split("==").map(str::trim).collect();
+        match parts.as_slice() {
+            ["node.ami", v] => {
+                if !extensions::is_resource_id("ami", v) {
+                    ctx.error(
+                        &deploy_path.key("placement").key("constraints"),
+                        format!("{v:?} is not an AMI ID"),
+                        "write `node.ami == ami-…`",
+                    );
+                }
+                ami = Some(v.to_string())
+            }
+            ["node.machine", v] => machine = Some(v.to_string()),
+            _ => ctx.warn(
+                &deploy_path.key("placement").key("constraints"),
+                format!("placement constraint {c:?} is ignored on ECS"),
+                "only `node.ami == <ami>` and `node.machine == <instance type>` (GPU services) are used",
+            ),
+        }
+    }
+    let Some(count) = gpu_request(s) else {
+        if ami.is_some() || machine.is_some() {
+            ctx.warn(
+                &deploy_path.key("placement"),
+                "`node.ami`/`node.machine` are ignored: the service runs on Fargate (it requests no GPU)",
+                "request a GPU in deploy.resources.reservations.devices to run on EC2",
+            );
+        }
+        return None;
+    };
+    let instance = match machine {
+        Some(m) => m,
+        None => match sizing::gpu_instance(cpus, memory, count as u64) {
+            Ok(t) => t.to_string(),
+            Err(why) => {
+                ctx.error(
+                    &deploy_path.key("resources"),
+                    why,
+                    "request fewer resources, or name the instance type",
+                );
+                String::new()
+            }
+        },
+    };
+    let max = autoscaling.and_then(|a| a.max).unwrap_or(replicas).max(1);
+    Some(GpuPlan {
+        count,
+        instance_type: instance,
+        ami,
+        // Room for a rolling deployment next to the running tasks.
+        max_instances: max * 2,
+    })
+}
+
+/// GPUs requested by reservations (devices with the `gpu` capability,
+/// generic resources named gpu) or the `gpus` attribute; `all` counts as 1.
+fn gpu_request(s: &Service) -> Option<i64> {
+    let count = |c: i64| if c <= 0 { 1 } else { c };
+    let mut total = 0;
+    let reservations = s
+        .deploy
+        .as_ref()
+        .and_then(|d| d.resources.reservations.as_ref());
+    if let Some(r) = reservations {
+        for d in &r.devices {
+            if d.capabilities.iter().any(|c| c == "gpu") {
+                total += if d.device_ids.is_empty() {
+                    count(d.count.0)
+                } else {
+                    d.device_ids.len() as i64
+                };
+            }
+        }
+        for g in &r.generic_resources {
+            if let Some(spec) = &g.discrete_resource_spec
+                && spec.kind.to_ascii_lowercase().contains("gpu")
+            {
+                total += spec.value.max(1);
+            }
+        }
+    }
+    for d in &s.gpus {
+        total += if d.device_ids.is_empty() {
+            count(d.count.0)
+        } else {
+            d.device_ids.len() as i64
+        };
+    }
+    (total > 0).then_some(total)
+}
+
+/// The task's `Cpu` and `Memory`: the smallest Fargate size that fits, or
+/// what an EC2 task asks for.
+fn size(ctx: &mut Ctx, s: &Service, path: &KeyPath, cpus: f64, memory: u64, fargate: bool) -> Size {
+    let reservations = s
+        .deploy
+        .as_deref()
+        .and_then(|d| d.resources.reservations.as_ref());
+    let memory_reservation = reservations
+        .map(|r| r.memory.0)
+        .filter(|m| *m > 0)
+        .or((s.mem_reservation.0 > 0).then_some(s.mem_reservation.0))
+        .map(|b| (b as u64).div_ceil(1024 * 1024));
+    let (task_cpu, task_memory) = if fargate {
+        match sizing::fargate_size(cpus, memory) {
+            Ok((c, m)) => (Some(c.to_string()), Some(m.to_string())),
+            Err(why) => {
+                ctx.error(
+                    &path.key("deploy").key("resources"),
+                    why,
+                    "lower deploy.resources.limits (Fargate tops out at 16 vCPU / 120 GiB)",
+                );
+                (None, None)
+            }
+        }
+    } else {
+        let cpu = (cpus > 0.0).then(|| ((cpus * 1024.0).ceil() as u64).to_string());
+        let mem = if memory > 0 {
+            memory.div_ceil(1024 * 1024)
+        } else {
+            2048
+        };
+        (cpu, Some(mem.to_string()))
+    };
+    Size {
+        task_cpu,
+        task_memory,
+        memory_reservation,
+    }
+}
+
+fn platform(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Option<RuntimePlatform> {
+    match s.platform.as_str() {
+        "" | "linux/amd64" | "linux/x86_64" => None,
+        "linux/arm64" | "linux/arm64/v8" | "linux/aarch64" => Some(RuntimePlatform {
+            cpu_architecture: "ARM64".into(),
+            operating_system_family: "LINUX".into(),
+        }),
+        other => {
+            ctx.error(
+                &path.key("platform"),
+                format!("platform {other:?} is not available on ECS"),
+                "use linux/amd64 or linux/arm64",
+            );
+            None
+        }
+    }
+}
+
+/// The security groups of the service's networks; a service with only
+/// external groups (never modified) or published ports gets one of its own.
+#[allow(clippy::too_many_arguments)]
+fn network(
+    ctx: &mut Ctx,
+    name: &str,
+    id: &str,
+    s: &Service,
+    lb: &LoadBalancerPlan,
+    public_ip: Option<bool>,
+    fargate: bool,
+    path: &KeyPath,
+) -> Network {
+    let mut security_groups: Vec<Expr> = Vec::new();
+    let mut ingress_group = None;
+    for net in s.networks.keys() {
+        if let Some(n) = ctx.networks.get(net) {
+            security_groups.push(n.group.clone());
+            if n.owned && ingress_group.is_none() {
+                ingress_group = Some(n.group.clone());
+            }
+        }
+    }
+    let has_ports = lb.ports_of(name).next().is_some();
+    let mut own_group = None;
+    let ingress_group = match ingress_group {
+        Some(g) => g,
+        None if has_ports || security_groups.is_empty() => {
+            let sg = format!("{id}ServiceSecurityGroup");
+            security_groups.push(Expr::reference(&sg));
+            own_group = Some(sg.clone());
+            Expr::reference(sg)
+        }
+        None => security_groups[0].clone(),
+    };
+    if !fargate && public_ip == Some(true) {
+        ctx.warn(
+            &path.key("x-aws-assign_public_ip"),
+            "GPU services run on EC2, where tasks cannot have a public IP",
+            "deploy GPU services into subnets with a NAT gateway",
+        );
+    }
+    Network {
+        security_groups,
+        ingress_group,
+        own_group,
+        assign_public_ip: fargate && public_ip.unwrap_or(true),
+    }
+}
+
+/// Secrets as files: each becomes a variable of the init container, which
+/// writes it to `/run/secrets/<target>` with its mode and owner.
+fn secret_files(
+    ctx: &mut Ctx,
+    s: &Service,
+    path: &KeyPath,
+    secrets: &BTreeMap<String, SecretPlan>,
+    pull_credentials: Option<&String>,
+) -> SecretFiles {
+    let mut out = SecretFiles {
+        script: vec!["set -e".to_string(), "umask 077".to_string()],
+        ..Default::default()
+    };
+    for (i, r) in s.secrets.iter().enumerate() {
+        let rpath = path.key("secrets").index(i);
+        let Some(plan) = secrets.get(&r.source) else {
+            continue;
+        };
+        let target = r
+            .target
+            .strip_prefix("/run/secrets/")
+            .map(str::to_string)
+            .or_else(|| (!r.target.starts_with('/')).then(|| r.target.clone()))
+            .unwrap_or_default();
+        if target.is_empty() || target.split('/').any(|p| !is_safe_name(p)) {
+            ctx.error(
+                &rpath,
+                format!("secret target {:?} is not under /run/secrets/", r.target),
+                "ECS delivers secrets as files in /run/secrets/: use a target like `/run/secrets/name`",
+            );
+            continue;
+        }
+        if !out.arns.contains(&plan.arn) {
+            out.arns.push(plan.arn.clone());
+        }
+        let file = format!("/run/secrets/{target}");
+        let files = secret_variables(&mut out, plan, i, &file);
+        let mode = r
+            .mode
+            .map(|m| format!("{:o}", m.0))
+            .unwrap_or_else(|| "444".into());
+        for f in &files {
+            out.script.push(format!("chmod {mode} '{f}'"));
+            if r.uid.is_empty() && r.gid.is_empty() {
+                continue;
+            }
+            let or_root = |id: &str| {
+                if id.is_empty() {
+                    "0".to_string()
+                } else {
+                    id.to_string()
+                }
+            };
+            let owner = format!("{}:{}", or_root(&r.uid), or_root(&r.gid));
+            if owner.chars().all(|c| c.is_ascii_digit() || c == ':') {
+                out.script.push(format!("chown {owner} '{f}'"));
+            } else {
+                ctx.error(
+                    &rpath,
+                    "secret uid and gid must be numbers",
+                    "use numeric ids such as uid: \"1000\"",
+                );
+            }
+        }
+    }
+    if let Some(creds) = pull_credentials {
+        out.arns.insert(0, Expr::str(creds.clone()));
+    }
+    out
+}
+
+/// The variables and script lines of secret `i`; returns the files written.
+fn secret_variables(out: &mut SecretFiles, plan: &SecretPlan, i: usize, file: &str) -> Vec<String> {
+    if plan.keys.is_empty() {
+        let var = format!("SECRET_{i}");
+        out.env.push(ContainerSecret {
+            name: var.clone(),
+            value_from: plan.arn.clone(),
+        });
+        out.script.push(format!("mkdir -p \"$(dirname '{file}')\""));
+        out.script
+            .push(format!("printf '%s' \"${var}\" > '{file}'"));
+        return vec![file.to_string()];
+    }
+    out.script.push(format!("mkdir -p '{file}'"));
+    let mut files = Vec::new();
+    for (j, key) in plan.keys.iter().enumerate() {
+        let var = format!("SECRET_{i}_{j}");
+        // ECS extracts one JSON key: ARN:json-key:version-stage:version-id
+        out.env.push(ContainerSecret {
+            name: var.clone(),
+            value_from: Expr::Join(
+                String::new(),
+                vec![plan.arn.clone(), Expr::str(format!(":{key}::"))],
+            ),
+        });
+        let f = format!("{file}/{key}");
+        out.script.push(format!("printf '%s' \"${var}\" > '{f}'"));
+        files.push(f);
+    }
+    files
+}
+
+/// Named volumes → EFS volumes with their IAM grant; anonymous volumes →
+/// task storage. Bind mounts and other kinds cannot run.
+fn storage(
+    ctx: &mut Ctx,
+    id: &str,
+    s: &Service,
+    path: &KeyPath,
+    iam: &mut Iam,
+    depends_on: &mut Vec<String>,
+) -> Storage {
+    let mut out = Storage::default();
+    for (i, v) in s.volumes.iter().enumerate() {
+        let vpath = path.key("volumes").index(i);
+        match v.kind.as_str() {
+            "volume" if v.source.is_empty() => {
+                let vol_name = format!("anonymous{i}");
+                out.volumes.push(TaskVolume {
+                    name: vol_name.clone(),
+                    efs_volume_configuration: None,
+                });
+                out.mount_points.push(MountPoint {
+                    container_path: v.target.clone(),
+                    source_volume: vol_name,
+                    read_only: v.read_only,
+                });
+            }
+            "volume" => {
+                let Some(plan) = ctx.volumes.get(&v.source).cloned() else {
+                    continue;
+                };
+                if v.volume.as_ref().is_some_and(|o| !o.subpath.is_empty()) {
+                    ctx.warn(
+                        &vpath,
+                        "`volume.subpath` is ignored: the access point's `root_directory` chooses the directory",
+                        "set `driver_opts: {root_directory: /path}` on the volume",
+                    );
+                }
+                let vol_name = task_volume_name(&v.source);
+                if !out.volumes.iter().any(|t| t.name == vol_name) {
+                    out.volumes.push(TaskVolume {
+                        name: vol_name.clone(),
+                        efs_volume_configuration: Some(EfsVolumeConfiguration {
+                            filesystem_id: plan.file_system_id.clone(),
+                            transit_encryption: "ENABLED".into(),
+                            authorization_config: AuthorizationConfig {
+                                access_point_id: Expr::reference(&plan.access_point),
+                                iam: "ENABLED".into(),
+                            },
+                        }),
+                    });
+                    iam.task_policies.push(mount_policy(id, &plan, v.read_only));
+                    depends_on.extend(plan.mount_targets.iter().cloned());
+                }
+                out.mount_points.push(MountPoint {
+                    container_path: v.target.clone(),
+                    source_volume: vol_name,
+                    read_only: v.read_only,
+                });
+            }
+            "bind" => ctx.error(
+                &vpath,
+                format!(
+                    "bind mount of {:?} cannot run on ECS: Fargate has no host files",
+                    v.source
+                ),
+                "use a named volume (EFS) for data, or copy the files into the image",
+            ),
+            other => ctx.error(
+                &vpath,
+                format!("`{other}` volumes cannot run on ECS Fargate"),
+                "use a named volume (EFS) or an anonymous volume (task storage)",
+            ),
+        }
+    }
+    out
+}
+
+/// The task role may mount the file system through its access point only.
+fn mount_policy(
+    id: &str,
+    plan: &crate::convert::storage::VolumePlan,
+    read_only: bool,
+) -> InlinePolicy {
+    let mut actions = vec!["elasticfilesystem:ClientMount".to_string()];
+    if !read_only {
+        actions.push("elasticfilesystem:ClientWrite".into());
+    }
+    InlinePolicy {
+        policy_name: format!("{id}{}VolumeMountPolicy", plan.id),
+        policy_document: serde_json::to_value(PolicyDocument::new(vec![Statement {
+            effect: "Allow".into(),
+            principal: None,
+            action: actions,
+            resource: Some(vec![plan.file_system_arn.clone()]),
+            condition: Some(serde_json::json!({
+                "StringEquals": {
+                    "elasticfilesystem:AccessPointArn":
+                        serde_json::to_value(Expr::get_att(&plan.access_point, "Arn")).unwrap()
+                }
+            })),
+        }]))
+        .unwrap(),
+    }
+}
+
+/// Task volume names allow letters, digits, `-` and `_`.
+fn task_volume_name(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The rolling deployment's minimum healthy and maximum percent.
+fn deployment_percents(
+    ctx: &mut Ctx,
+    deploy_path: &KeyPath,
+    update: Option<&compose::model::UpdateConfig>,
+    ext: UpdateExtensions,
+    replicas: i64,
+) -> (i64, i64) {
+    let (mut min, mut max) = (100, 200);
+    let (ext_min, ext_max) = ext.unwrap_or((None, None));
+    if let Some(p) = update.and_then(|u| u.parallelism)
+        && (ext_min.is_none() || ext_max.is_none())
+    {
+        let p = p as i64;
+        if p > replicas {
+            ctx.error(
+                &deploy_path.key("update_config").key("parallelism"),
+                format!("parallelism {p} is larger than the {replicas} replica(s)"),
+                "set deploy.replicas to at least the parallelism",
+            );
+        } else if replicas > 0 {
+            min = (replicas - p) * 100 / replicas;
+            max = (replicas + p) * 100 / replicas;
+        }
+    }
+    if let Some(m) = ext_min {
+        min = m;
+    }
+    if let Some(m) = ext_max {
+        max = m;
+    }
+    if !(0..=100).contains(&min) || max < 100 || max <= min {
+        ctx.error(
+            &deploy_path.key("update_config"),
+            format!("minimum healthy {min}% and maximum {max}% do not allow a deployment"),
+            "keep the minimum between 0 and 100 and the maximum at 100 or more, above the minimum",
+        );
+    }
+    (min, max)
+}
+
+/// The ECS services this one waits for, in name order; a condition other
+/// than `service_started` is not waited for, and says so.
+fn service_dependencies(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut deps: Vec<&String> = s.depends_on.keys().collect();
+    deps.sort();
+    for (dep, cfg) in deps.into_iter().map(|d| (d, &s.depends_on[d.as_str()])) {
+        if !ctx.project.services.contains_key(dep) {
+            continue;
+        }
+        out.push(format!("{}Service", names::normalize(dep)));
+        if cfg.condition != "service_started" {
+            ctx.warn(
+                &path.key("depends_on").key(dep),
+                format!("`condition: {}` is not waited for on ECS", cfg.condition),
+                "ECS starts the services in order; make the service retry until its dependency is ready",
+            );
+        }
+    }
+    out
+}

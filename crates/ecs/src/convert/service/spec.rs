@@ -1,0 +1,94 @@
+//! The plan of one service: everything conversion decided about it, checked,
+//! before any resource is written.
+
+use crate::cfn::Expr;
+use crate::cfn::resources::{
+    ContainerSecret, InlinePolicy, MountPoint, RuntimePlatform, TaskVolume,
+};
+use crate::extensions::AutoScaling;
+use compose::node::KeyPath;
+
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    pub name: String,
+    /// The normalized name logical IDs start with.
+    pub id: String,
+    pub path: KeyPath,
+    pub replicas: i64,
+    pub autoscaling: Option<AutoScaling>,
+    /// Rolling deployment bounds: minimum healthy and maximum percent.
+    pub percents: (i64, i64),
+    pub size: Size,
+    pub runtime_platform: Option<RuntimePlatform>,
+    /// On EC2 capacity with GPUs; `None` runs on Fargate.
+    pub gpu: Option<GpuPlan>,
+    pub network: Network,
+    pub secrets: SecretFiles,
+    pub storage: Storage,
+    pub iam: Iam,
+    /// Logical IDs the ECS service must wait for (listeners, mount
+    /// targets, the services it depends on).
+    pub depends_on: Vec<String>,
+}
+
+impl ServiceSpec {
+    pub fn fargate(&self) -> bool {
+        self.gpu.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct GpuPlan {
+    pub count: i64,
+    pub instance_type: String,
+    pub ami: Option<String>,
+    pub max_instances: i64,
+}
+
+/// The task size (`Cpu`/`Memory`) and the container's soft memory limit.
+#[derive(Debug, Clone, Default)]
+pub struct Size {
+    pub task_cpu: Option<String>,
+    pub task_memory: Option<String>,
+    /// MiB.
+    pub memory_reservation: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub security_groups: Vec<Expr>,
+    /// The group that receives ingress from the load balancer.
+    pub ingress_group: Expr,
+    /// A group of the service's own, to create (its logical ID).
+    pub own_group: Option<String>,
+    pub assign_public_ip: bool,
+}
+
+/// Secrets delivered as files by an init container.
+#[derive(Debug, Clone, Default)]
+pub struct SecretFiles {
+    /// The variables ECS fills from Secrets Manager for the init container.
+    pub env: Vec<ContainerSecret>,
+    /// The shell script that writes them to `/run/secrets`.
+    pub script: Vec<String>,
+    /// Every secret the execution role may read (registry credentials first).
+    pub arns: Vec<Expr>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Storage {
+    pub volumes: Vec<TaskVolume>,
+    pub mount_points: Vec<MountPoint>,
+}
+
+/// What the task role is granted.
+#[derive(Debug, Clone, Default)]
+pub struct Iam {
+    pub pull_credentials: Option<String>,
+    /// `x-aws-role`, a policy document.
+    pub role_document: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `x-aws-policies`, managed policy ARNs.
+    pub managed_policies: Vec<String>,
+    /// Volume mount grants.
+    pub task_policies: Vec<InlinePolicy>,
+}
