@@ -306,6 +306,57 @@ const CASES: &[Case] = &[
             "`restart` is ignored on ECS",
         ],
     },
+    case(
+        "pull-credentials-not-an-arn",
+        "services:\n  web:\n    image: nginx\n    x-aws-pull_credentials: registry-creds\n",
+        &[
+            "compose.yaml:4:29",
+            "services.web.x-aws-pull_credentials",
+            "is not a Secrets Manager secret ARN",
+            "arn:aws:secretsmanager:",
+        ],
+    ),
+    case(
+        "volume-name-without-path",
+        "services:\n  db:\n    image: postgres\n    volumes: [db-data]\nvolumes:\n  db-data: {}\n",
+        &[
+            "compose.yaml:4:15",
+            "services.db.volumes[0]",
+            "the container path \"db-data\" is not absolute",
+            "write `db-data:/path/in/container`",
+        ],
+    ),
+    case(
+        "relative-container-path",
+        "services:\n  web:\n    image: nginx\n    volumes:\n      - type: volume\n        target: data\n",
+        &[
+            "services.web.volumes[0]",
+            "is not absolute",
+            "such as /data",
+        ],
+    ),
+    case(
+        "load-balancer-neither-name-nor-arn",
+        "x-aws-loadbalancer: \"my lb!\"\nservices:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n",
+        &[
+            "compose.yaml:1:21",
+            "x-aws-loadbalancer",
+            "neither a load balancer name nor an ARN",
+        ],
+    ),
+    case(
+        "external-secret-not-a-reference",
+        "services:\n  web:\n    image: nginx\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n    name: \"arn:aws:s3:::bucket/key\"\n",
+        &[
+            "secrets.db.name",
+            "neither a Secrets Manager secret ARN nor an SSM parameter ARN",
+        ],
+    ),
+    case(
+        "keys-from-a-parameter",
+        "services:\n  web:\n    image: nginx\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n    name: arn:aws:ssm:us-east-1:123456789012:parameter/db\n    x-aws-keys: [password]\n",
+        &["secrets.db.x-aws-keys", "needs a Secrets Manager secret"],
+    ),
 ];
 
 #[test]

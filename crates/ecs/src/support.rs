@@ -286,7 +286,7 @@ pub const LOGGING: &[(&str, Support)] = &[
     (
         "options",
         Partial(
-            "`awslogs-*` options join the container's awslogs configuration; others are ignored with a warning",
+            "every option ECS's awslogs driver takes (`awslogs-group`, `awslogs-region`, `awslogs-stream-prefix`, `awslogs-create-group`, `awslogs-endpoint`, `awslogs-datetime-format`, `awslogs-multiline-pattern`, `mode`, `max-buffer-size`) is passed through, and `docker ecs logs` follows an overridden group, region or prefix; others are ignored with a warning",
         ),
     ),
 ];
@@ -419,7 +419,7 @@ pub const VOLUME: &[(&str, Support)] = &[
 pub const SECRET: &[(&str, Support)] = &[
     (
         "name",
-        Mapped("for an external secret, the Secrets Manager ARN"),
+        Mapped("for an external secret, its ARN or Secrets Manager name"),
     ),
     (
         "file",
@@ -435,7 +435,9 @@ pub const SECRET: &[(&str, Support)] = &[
     ),
     (
         "external",
-        Mapped("use the existing secret whose ARN is `name`"),
+        Mapped(
+            "use the existing secret `name`: a Secrets Manager ARN or name, or an SSM Parameter Store ARN; the execution role reads exactly it, with `kms:Decrypt` through that service only",
+        ),
     ),
     ("labels", Ignored("secrets are tagged with the project")),
     ("driver", Ignored("secrets live in Secrets Manager")),
@@ -468,7 +470,7 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
     (
         "x-aws-loadbalancer",
         "project",
-        "an existing load balancer ARN: listeners and target groups attach to it",
+        "an existing load balancer, by name or ARN: listeners and target groups attach to it (`up` checks that it is an ALB for HTTP ports, an NLB otherwise)",
     ),
     (
         "x-aws-cloudformation",
@@ -493,7 +495,7 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
     (
         "x-aws-pull_credentials",
         "service",
-        "ARN of a Secrets Manager secret with registry credentials",
+        "ARN of a Secrets Manager secret with registry credentials (anything else is refused)",
     ),
     (
         "x-aws-role",

@@ -98,6 +98,8 @@ const FIXTURES: &[&str] = &[
     "anonymous-volume",
     "deploy-labels",
     "existing-load-balancer",
+    "external-secrets",
+    "log-options",
 ];
 
 #[test]

@@ -14,6 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub struct Source {
     pub service: String,
     pub group: String,
+    /// `awslogs-region` when the service sends its logs to another region.
+    pub region: Option<String>,
     /// `<awslogs-stream-prefix>/<container>/`; the task ID follows.
     pub stream_prefix: String,
 }
@@ -24,7 +26,30 @@ struct Stream {
     label: String,
     service: String,
     group: String,
+    region: Option<String>,
     name: String,
+}
+
+/// A CloudWatch Logs client per region the services log to (`None`: the
+/// stack's own).
+type Clients = BTreeMap<Option<String>, Client>;
+
+fn clients(aws: &Aws, sources: &[Source]) -> Clients {
+    let mut out = Clients::new();
+    out.insert(None, aws.logs());
+    for region in sources.iter().filter_map(|s| s.region.clone()) {
+        if region != aws.region {
+            let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&aws.config)
+                .region(aws_sdk_cloudwatchlogs::config::Region::new(region.clone()))
+                .build();
+            out.insert(Some(region), Client::from_conf(conf));
+        }
+    }
+    out
+}
+
+fn client_for<'a>(clients: &'a Clients, region: &Option<String>) -> &'a Client {
+    clients.get(region).unwrap_or_else(|| &clients[&None])
 }
 
 #[derive(Debug, Clone)]
@@ -74,7 +99,7 @@ async fn logs(
         )));
     };
     let sources = super::select_services(sources(&d), &args.services, |s| &s.service)?;
-    let client = aws.logs();
+    let client = clients(&aws, &sources);
     let found = streams(&client, &sources).await?;
     let printer = Printer::new(args, &sources, &found);
     let mut lines = Vec::new();
@@ -139,6 +164,7 @@ pub fn sources(d: &Deployed) -> Vec<Source> {
             out.push(Source {
                 service: service.to_string(),
                 group,
+                region: opts["awslogs-region"].as_str().map(str::to_string),
                 stream_prefix: format!("{prefix}/{service}/"),
             });
         }
@@ -169,11 +195,11 @@ fn resolve(d: &Deployed, v: &serde_json::Value) -> Option<String> {
 
 /// Every stream of the sources, labelled `web-1`, `web-2`, … in the order
 /// the tasks started.
-async fn streams(client: &Client, sources: &[Source]) -> Result<Vec<Stream>, Failure> {
+async fn streams(clients: &Clients, sources: &[Source]) -> Result<Vec<Stream>, Failure> {
     let mut out = Vec::new();
     for src in sources {
         let mut found: Vec<(i64, String)> = Vec::new();
-        let mut pages = client
+        let mut pages = client_for(clients, &src.region)
             .describe_log_streams()
             .log_group_name(&src.group)
             .log_stream_name_prefix(&src.stream_prefix)
@@ -204,6 +230,7 @@ async fn streams(client: &Client, sources: &[Source]) -> Result<Vec<Stream>, Fai
                 label: format!("{}-{}", src.service, i + 1),
                 service: src.service.clone(),
                 group: src.group.clone(),
+                region: src.region.clone(),
                 name,
             });
         }
@@ -213,7 +240,7 @@ async fn streams(client: &Client, sources: &[Source]) -> Result<Vec<Stream>, Fai
 
 /// The last `n` events of one stream.
 async fn tail(
-    client: &Client,
+    clients: &Clients,
     s: &Stream,
     n: usize,
     since: Option<i64>,
@@ -222,7 +249,7 @@ async fn tail(
     if n == 0 {
         return Ok(Vec::new());
     }
-    let out = client
+    let out = client_for(clients, &s.region)
         .get_log_events()
         .log_group_name(&s.group)
         .log_stream_name(&s.name)
@@ -251,18 +278,19 @@ async fn tail(
 /// Events of the streams in a time range, all pages, skipping IDs in
 /// `seen` (and adding the new ones).
 async fn events(
-    client: &Client,
+    clients: &Clients,
     streams: &[Stream],
     since: Option<i64>,
     until: Option<i64>,
     seen: &mut HashSet<String>,
 ) -> Result<Vec<Line>, Failure> {
-    let mut by_group: BTreeMap<&str, Vec<&Stream>> = BTreeMap::new();
+    let mut by_group: BTreeMap<(&Option<String>, &str), Vec<&Stream>> = BTreeMap::new();
     for s in streams {
-        by_group.entry(&s.group).or_default().push(s);
+        by_group.entry((&s.region, &s.group)).or_default().push(s);
     }
     let mut lines = Vec::new();
-    for (group, list) in by_group {
+    for ((region, group), list) in by_group {
+        let client = client_for(clients, region);
         // FilterLogEvents takes at most 100 stream names per call.
         for chunk in list.chunks(100) {
             let labels: BTreeMap<&str, &Stream> =

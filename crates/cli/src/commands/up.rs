@@ -3,7 +3,7 @@
 use super::{Failure, Outcome};
 use crate::aws::{self, Aws};
 use crate::cli::{AwsArgs, ProjectArgs, UpArgs};
-use crate::deploy::{self, ChangeSet, Plan, network, secrets, upload};
+use crate::deploy::{self, ChangeSet, Plan, load_balancer, network, secrets, upload};
 use crate::progress::{self, Display, Mode};
 use crate::stack;
 use aws_sdk_cloudformation::types::ChangeSetType;
@@ -172,6 +172,14 @@ async fn up(
     values.insert("VpcId".to_string(), net.vpc.clone());
     for (i, s) in net.subnets.iter().enumerate() {
         values.insert(format!("Subnet{}", i + 1), s.clone());
+    }
+    if let Some(wanted) = &conversion.existing_load_balancer {
+        let found = load_balancer::resolve(&aws, wanted).await?;
+        values.insert("LoadBalancerArn".to_string(), found.arn);
+        values.insert(
+            "LoadBalancerSecurityGroup".to_string(),
+            found.security_group,
+        );
     }
     let stored = secrets::push(
         &aws,

@@ -1,6 +1,7 @@
 //! Apply: a converted project becomes a CloudFormation stack (create, or
 //! update through a change set), and we wait and show progress.
 
+pub mod load_balancer;
 pub mod network;
 pub mod secrets;
 pub mod upload;

@@ -8,6 +8,7 @@ mod cluster;
 mod keys;
 mod network;
 mod ports;
+mod secrets;
 mod service;
 mod storage;
 
@@ -46,6 +47,17 @@ pub struct Conversion {
     pub secret_parameters: Vec<SecretParameter>,
     /// EFS file systems `up` may re-attach after a `down`: parameter name → volume.
     pub filesystem_parameters: Vec<FilesystemParameter>,
+    /// `x-aws-loadbalancer`, which `up` looks up and checks.
+    pub existing_load_balancer: Option<ExistingLoadBalancer>,
+}
+
+/// A load balancer the project uses instead of creating one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingLoadBalancer {
+    pub name_or_arn: String,
+    /// Every port is HTTP(S): it must be an Application Load Balancer;
+    /// otherwise a Network Load Balancer.
+    pub application: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +98,7 @@ pub(crate) struct Ctx<'a> {
     pub volumes: BTreeMap<String, storage::VolumePlan>,
     pub secret_parameters: Vec<SecretParameter>,
     pub filesystem_parameters: Vec<FilesystemParameter>,
+    pub existing_load_balancer: Option<ExistingLoadBalancer>,
 }
 
 impl<'a> Ctx<'a> {
@@ -207,6 +220,7 @@ pub fn convert(
         volumes: BTreeMap::new(),
         secret_parameters: Vec::new(),
         filesystem_parameters: Vec::new(),
+        existing_load_balancer: None,
     };
     ctx.check_extensions(&ext, extensions::PROJECT_KEYS);
 
@@ -266,7 +280,7 @@ pub fn convert(
         cluster::cloud_map(&mut ctx);
         let lb = ports::plan(&mut ctx, &ext);
         storage::volumes(&mut ctx);
-        let secrets = storage::secrets(&mut ctx);
+        let secrets = secrets::secrets(&mut ctx);
         let plans = service::services(&mut ctx, &lb, &secrets);
         ports::emit(&mut ctx, &lb, &plans);
         cluster::gpu_capacity(&mut ctx, &plans);
@@ -314,6 +328,7 @@ pub fn convert(
         warnings: ctx.warnings,
         secret_parameters: ctx.secret_parameters,
         filesystem_parameters: ctx.filesystem_parameters,
+        existing_load_balancer: ctx.existing_load_balancer,
     })
 }
 

@@ -264,7 +264,8 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
         }
     }
 
-    let external: Option<String> = ctx.ok(ext.get("x-aws-loadbalancer", "a load balancer ARN"));
+    let external: Option<String> =
+        ctx.ok(ext.get("x-aws-loadbalancer", "a load balancer name or ARN"));
     if ports.is_empty() {
         return LoadBalancerPlan {
             kind: None,
@@ -303,18 +304,22 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
 
     let (arn, security_group, created) = match external {
         Some(lb) => {
-            if !lb.starts_with("arn:") {
+            if !is_load_balancer(&lb) {
                 ctx.error(
                     &KeyPath::root().key("x-aws-loadbalancer"),
-                    format!("{lb:?} is not a load balancer ARN"),
-                    "give the ARN of the existing load balancer",
+                    format!("{lb:?} is neither a load balancer name nor an ARN"),
+                    "give the name (letters, digits and `-`, up to 32) or the ARN of the existing load balancer",
                 );
             }
+            ctx.existing_load_balancer = Some(super::ExistingLoadBalancer {
+                name_or_arn: lb.clone(),
+                application: kind == Kind::Application,
+            });
             ctx.t.parameters.insert(
                 "LoadBalancerArn".into(),
                 Parameter {
                     kind: "String".into(),
-                    description: "The existing load balancer (x-aws-loadbalancer)".into(),
+                    description: "The existing load balancer (x-aws-loadbalancer; docker ecs up turns a name into its ARN)".into(),
                     default: Some(Expr::str(lb)),
                     allowed_values: vec![],
                 },
@@ -356,6 +361,18 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
         security_group,
         ports,
     }
+}
+
+/// A load balancer's ARN, or its name: 1 to 32 letters, digits and `-`,
+/// with no `-` at either end.
+fn is_load_balancer(value: &str) -> bool {
+    if value.starts_with("arn:") {
+        return value.contains(":elasticloadbalancing:") && value.contains(":loadbalancer/");
+    }
+    (1..=32).contains(&value.len())
+        && !value.starts_with('-')
+        && !value.ends_with('-')
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 fn create_load_balancer(ctx: &mut Ctx, kind: Kind, ports: &[PortPlan], bucket: Option<String>) {

@@ -2,10 +2,10 @@
 //! secrets → Secrets Manager references. No secret value is ever read into
 //! the template.
 
-use super::{Ctx, FilesystemParameter, Parameter, SecretParameter, SecretSource, VOLUME_TAG};
+use super::{Ctx, FilesystemParameter, VOLUME_TAG};
 use crate::cfn::resources::*;
 use crate::cfn::{Expr, Resource, Tag};
-use crate::extensions::{self, OneOrMany};
+use crate::extensions;
 use crate::names;
 use compose::node::KeyPath;
 use std::collections::{BTreeMap, BTreeSet};
@@ -248,123 +248,6 @@ pub fn volumes(ctx: &mut Ctx) {
             },
         );
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct SecretPlan {
-    /// The secret's ARN (a parameter, or the external ARN).
-    pub arn: Expr,
-    /// JSON keys to write as separate files; empty writes the whole value.
-    pub keys: Vec<String>,
-}
-
-pub fn secrets(ctx: &mut Ctx) -> BTreeMap<String, SecretPlan> {
-    let project = ctx.project;
-    let mut out = BTreeMap::new();
-    let mut keys: Vec<&String> = project.secrets.keys().collect();
-    keys.sort();
-    let mut table = names::NameTable::default();
-    for key in keys {
-        let secret = &project.secrets[key.as_str()];
-        let path = KeyPath::root().key("secrets").key(key);
-        let reader = ctx.reader(&secret.extensions, path.clone());
-        ctx.check_extensions(&reader, extensions::SECRET_KEYS);
-        let wanted: Vec<String> = ctx
-            .ok(reader.get::<OneOrMany>("x-aws-keys", "a key or a list of keys"))
-            .map(OneOrMany::into_vec)
-            .unwrap_or_default();
-        let Some(norm) = ctx.register_name(&mut table, "secrets", key, &path) else {
-            continue;
-        };
-        let arn = if secret.external {
-            if !secret.name.starts_with("arn:") || !secret.name.contains(":secretsmanager:") {
-                ctx.error(
-                    &path.key("name"),
-                    format!(
-                        "external secret {key:?} must name a Secrets Manager ARN, found {:?}",
-                        secret.name
-                    ),
-                    "set `name:` to the ARN of the existing secret",
-                );
-            }
-            Expr::str(secret.name.clone())
-        } else {
-            let parameter = format!("{norm}SecretArn");
-            let name = format!("{}/{key}", project.name);
-            ctx.t.parameters.insert(
-                parameter.clone(),
-                Parameter {
-                    kind: "String".into(),
-                    description: format!(
-                        "ARN of the Secrets Manager secret {name} (docker ecs up stores secret {key} there)"
-                    ),
-                    default: None,
-                    allowed_values: vec![],
-                },
-            );
-            let source = if !secret.file.is_empty() {
-                SecretSource::File(secret.file.clone())
-            } else {
-                SecretSource::Environment(secret.environment.clone())
-            };
-            ctx.secret_parameters.push(SecretParameter {
-                parameter: parameter.clone(),
-                secret: key.clone(),
-                name,
-                source,
-            });
-            Expr::reference(parameter)
-        };
-        let keys = if wanted.iter().any(|k| k == "*") {
-            match keys_of_file(secret) {
-                Ok(k) => k,
-                Err(why) => {
-                    ctx.error(
-                        &path.key("x-aws-keys"),
-                        why,
-                        "list the JSON keys to deliver instead of `*`",
-                    );
-                    Vec::new()
-                }
-            }
-        } else {
-            wanted
-        };
-        for k in &keys {
-            if !is_safe_name(k) {
-                ctx.error(
-                    &path.key("x-aws-keys"),
-                    format!("key {k:?} cannot be a file name"),
-                    "use keys made of letters, digits, `.`, `_` and `-`",
-                );
-            }
-        }
-        out.insert(key.clone(), SecretPlan { arn, keys });
-    }
-    out
-}
-
-/// The top-level keys of a JSON secret file (read for their names only).
-fn keys_of_file(secret: &compose::model::FileObject) -> Result<Vec<String>, String> {
-    if secret.file.is_empty() {
-        return Err(
-            "`x-aws-keys: *` needs the keys: only a `file:` secret can be read at conversion"
-                .into(),
-        );
-    }
-    let text = compose::read::read_text(
-        std::path::Path::new(&secret.file),
-        compose::read::SECRET_FILE,
-    )
-    .map_err(|e| e.message)?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|_| format!("{} is not a JSON document", secret.file))?;
-    let obj = value
-        .as_object()
-        .ok_or_else(|| format!("{} is not a JSON object", secret.file))?;
-    let mut keys: Vec<String> = obj.keys().cloned().collect();
-    keys.sort();
-    Ok(keys)
 }
 
 /// Safe inside a single-quoted shell word and as a file name.

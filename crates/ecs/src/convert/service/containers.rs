@@ -18,7 +18,7 @@ pub struct Containers {
 }
 
 pub fn all(ctx: &mut Ctx, spec: &ServiceSpec, s: &Service, lb: &LoadBalancerPlan) -> Containers {
-    let log = log_configuration(ctx, s, &spec.path);
+    let log = spec.logging.clone();
     let mut containers = Vec::new();
     let mut depends = Vec::new();
     let mut volumes = spec.storage.volumes.clone();
@@ -137,51 +137,6 @@ fn search_domains_init(
 
 fn seconds(d: Option<compose::units::Duration>) -> Option<i64> {
     d.map(|d| (d.0 as f64 / 1e9).round() as i64)
-}
-
-fn log_configuration(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> LogConfiguration {
-    let mut options = indexmap::IndexMap::new();
-    options.insert(
-        "awslogs-group".to_string(),
-        crate::convert::cluster::log_group_ref(),
-    );
-    options.insert("awslogs-region".to_string(), Expr::reference("AWS::Region"));
-    options.insert("awslogs-stream-prefix".to_string(), Expr::str(ctx.name()));
-    if let Some(l) = &s.logging {
-        let lpath = path.key("logging");
-        if !l.driver.is_empty() && l.driver != "awslogs" {
-            ctx.warn(
-                &lpath.key("driver"),
-                format!(
-                    "logging driver {:?} is ignored: logs go to CloudWatch (awslogs)",
-                    l.driver
-                ),
-                "remove `logging.driver`, or set it to awslogs",
-            );
-        }
-        for (k, v) in &l.options {
-            match k.as_str() {
-                // `docker ecs logs` reads the project's group and stream names.
-                "awslogs-group" | "awslogs-region" | "awslogs-stream-prefix" => ctx.warn(
-                    &lpath.key("options").key(k),
-                    format!("logging option {k:?} is ignored: `docker ecs logs` relies on it"),
-                    "remove it",
-                ),
-                "awslogs-datetime-format" | "awslogs-multiline-pattern" | "mode" | "max-buffer-size" => {
-                    options.insert(k.to_string(), Expr::str(v.clone()));
-                }
-                _ => ctx.warn(
-                    &lpath.key("options").key(k),
-                    format!("logging option {k:?} is ignored: it is not an awslogs option"),
-                    "the awslogs options are awslogs-datetime-format, awslogs-multiline-pattern, mode and max-buffer-size",
-                ),
-            }
-        }
-    }
-    LogConfiguration {
-        log_driver: "awslogs".into(),
-        options,
-    }
 }
 
 fn main_container(

@@ -15,19 +15,12 @@ pub struct Roles {
 pub fn roles(ctx: &mut Ctx, spec: &ServiceSpec) -> Roles {
     let name = &spec.name;
     let id = &spec.id;
-    let mut exec_policies = Vec::new();
-    if !spec.secrets.arns.is_empty() {
-        exec_policies.push(InlinePolicy {
-            policy_name: format!("{name}GrantAccessToSecrets"),
-            policy_document: serde_json::to_value(PolicyDocument::new(vec![Statement {
-                effect: "Allow".into(),
-                principal: None,
-                action: vec!["secretsmanager:GetSecretValue".into()],
-                resource: Some(spec.secrets.arns.clone()),
-                condition: None,
-            }]))
-            .unwrap(),
-        });
+    let mut exec_policies: Vec<InlinePolicy> =
+        crate::convert::secrets::grants(name, &spec.secrets.grants)
+            .into_iter()
+            .collect();
+    if spec.creates_log_group {
+        exec_policies.push(create_log_group(name, spec));
     }
     let execution_role = format!("{id}TaskExecutionRole");
     let tags = ctx.service_tags(name);
@@ -77,6 +70,34 @@ pub fn roles(ctx: &mut Ctx, spec: &ServiceSpec) -> Roles {
     Roles {
         execution: Expr::get_att(&execution_role, "Arn"),
         task,
+    }
+}
+
+/// `awslogs-create-group`: the driver creates the group the service names,
+/// which the managed execution policy does not allow.
+fn create_log_group(name: &str, spec: &ServiceSpec) -> InlinePolicy {
+    let option = |key: &str| spec.logging.options.get(key).cloned().unwrap_or_default();
+    // The group may live in another region (`awslogs-region`).
+    let arn = Expr::Join(
+        String::new(),
+        vec![
+            Expr::sub("arn:${AWS::Partition}:logs:"),
+            option("awslogs-region"),
+            Expr::sub(":${AWS::AccountId}:log-group:"),
+            option("awslogs-group"),
+            Expr::str(":*"),
+        ],
+    );
+    InlinePolicy {
+        policy_name: format!("{name}CreateLogGroup"),
+        policy_document: serde_json::to_value(PolicyDocument::new(vec![Statement {
+            effect: "Allow".into(),
+            principal: None,
+            action: vec!["logs:CreateLogGroup".into()],
+            resource: Some(vec![arn]),
+            condition: None,
+        }]))
+        .unwrap(),
     }
 }
 

@@ -17,7 +17,7 @@ pub use spec::{GpuPlan, ServiceSpec};
 
 use super::Ctx;
 use super::ports::LoadBalancerPlan;
-use super::storage::SecretPlan;
+use super::secrets::SecretPlan;
 use crate::cfn::Expr;
 use crate::names;
 use compose::node::KeyPath;

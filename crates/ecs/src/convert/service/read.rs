@@ -6,7 +6,8 @@ use crate::cfn::Expr;
 use crate::cfn::resources::*;
 use crate::convert::Ctx;
 use crate::convert::ports::LoadBalancerPlan;
-use crate::convert::storage::{SecretPlan, is_safe_name};
+use crate::convert::secrets::{self, SecretPlan, SecretRef};
+use crate::convert::storage::is_safe_name;
 use crate::extensions::{self, AutoScaling};
 use crate::names;
 use crate::sizing;
@@ -38,8 +39,10 @@ pub fn service(
     let gpu = gpu(ctx, s, path, cpus, memory, replicas, autoscaling.as_ref());
     let size = size(ctx, s, path, cpus, memory, gpu.is_none());
     let runtime_platform = platform(ctx, s, path);
+    let (logging, creates_log_group) = logging(ctx, s, path);
     let network = network(ctx, name, id, s, lb, public_ip, gpu.is_none(), path);
-    let secret_files = secret_files(ctx, s, path, secrets, iam.pull_credentials.as_ref());
+    let pull = pull_credentials(ctx, &iam, path);
+    let secret_files = secret_files(ctx, s, path, secrets, pull);
     let mut depends_on = Vec::new();
     let storage = storage(ctx, id, s, path, &mut iam, &mut depends_on);
     let update = deploy.and_then(|d| d.update_config.as_ref());
@@ -65,8 +68,69 @@ pub fn service(
         secrets: secret_files,
         storage,
         iam,
+        logging,
+        creates_log_group,
         depends_on,
     }
+}
+
+/// The options ECS's awslogs driver takes on every launch type.
+const AWSLOGS_OPTIONS: &[&str] = &[
+    "awslogs-group",
+    "awslogs-region",
+    "awslogs-stream-prefix",
+    "awslogs-create-group",
+    "awslogs-endpoint",
+    "awslogs-datetime-format",
+    "awslogs-multiline-pattern",
+    "mode",
+    "max-buffer-size",
+];
+
+/// The container's awslogs configuration: the project's log group, region
+/// and stream prefix unless the service names its own, then every other
+/// option ECS's driver takes. Returns whether the driver creates its group.
+fn logging(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> (LogConfiguration, bool) {
+    let mut options = indexmap::IndexMap::new();
+    options.insert(
+        "awslogs-group".to_string(),
+        crate::convert::cluster::log_group_ref(),
+    );
+    options.insert("awslogs-region".to_string(), Expr::reference("AWS::Region"));
+    options.insert("awslogs-stream-prefix".to_string(), Expr::str(ctx.name()));
+    let mut creates_group = false;
+    if let Some(l) = &s.logging {
+        let lpath = path.key("logging");
+        if !l.driver.is_empty() && l.driver != "awslogs" {
+            ctx.warn(
+                &lpath.key("driver"),
+                format!(
+                    "logging driver {:?} is ignored: logs go to CloudWatch (awslogs)",
+                    l.driver
+                ),
+                "remove `logging.driver`, or set it to awslogs",
+            );
+        }
+        for (k, v) in &l.options {
+            if AWSLOGS_OPTIONS.contains(&k.as_str()) {
+                options.insert(k.to_string(), Expr::str(v.clone()));
+                creates_group |= k == "awslogs-create-group" && v == "true";
+            } else {
+                ctx.warn(
+                    &lpath.key("options").key(k),
+                    format!(
+                        "logging option {k:?} is ignored: ECS's awslogs driver does not take it"
+                    ),
+                    format!("ECS takes {}", AWSLOGS_OPTIONS.join(", ")),
+                );
+            }
+        }
+    }
+    let configuration = LogConfiguration {
+        log_driver: "awslogs".into(),
+        options,
+    };
+    (configuration, creates_group)
 }
 
 /// `x-aws-pull_credentials`, `x-aws-role` and `x-aws-policies`.
@@ -421,7 +485,7 @@ fn secret_files(
     s: &Service,
     path: &KeyPath,
     secrets: &BTreeMap<String, SecretPlan>,
-    pull_credentials: Option<&String>,
+    pull_credentials: Option<SecretRef>,
 ) -> SecretFiles {
     let mut out = SecretFiles {
         script: vec!["set -e".to_string(), "umask 077".to_string()],
@@ -446,8 +510,8 @@ fn secret_files(
             );
             continue;
         }
-        if !out.arns.contains(&plan.arn) {
-            out.arns.push(plan.arn.clone());
+        if !out.grants.contains(&plan.reference) {
+            out.grants.push(plan.reference.clone());
         }
         let file = format!("/run/secrets/{target}");
         let files = secret_variables(&mut out, plan, i, &file);
@@ -480,9 +544,26 @@ fn secret_files(
         }
     }
     if let Some(creds) = pull_credentials {
-        out.arns.insert(0, Expr::str(creds.clone()));
+        out.grants.insert(0, creds);
     }
     out
+}
+
+/// `x-aws-pull_credentials`: ECS reads registry credentials from a Secrets
+/// Manager secret, by ARN.
+fn pull_credentials(ctx: &mut Ctx, iam: &Iam, path: &KeyPath) -> Option<SecretRef> {
+    let value = iam.pull_credentials.as_ref()?;
+    match secrets::reference(value) {
+        Ok(r) if value.starts_with("arn:") && r.store == secrets::Store::SecretsManager => Some(r),
+        _ => {
+            ctx.error(
+                &path.key("x-aws-pull_credentials"),
+                format!("{value:?} is not a Secrets Manager secret ARN"),
+                "give the ARN of the secret that holds the registry's username and password (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)",
+            );
+            None
+        }
+    }
 }
 
 /// The variables and script lines of secret `i`; returns the files written.
@@ -491,7 +572,7 @@ fn secret_variables(out: &mut SecretFiles, plan: &SecretPlan, i: usize, file: &s
         let var = format!("SECRET_{i}");
         out.env.push(ContainerSecret {
             name: var.clone(),
-            value_from: plan.arn.clone(),
+            value_from: plan.reference.value_from.clone(),
         });
         out.script.push(format!("mkdir -p \"$(dirname '{file}')\""));
         out.script
@@ -507,7 +588,10 @@ fn secret_variables(out: &mut SecretFiles, plan: &SecretPlan, i: usize, file: &s
             name: var.clone(),
             value_from: Expr::Join(
                 String::new(),
-                vec![plan.arn.clone(), Expr::str(format!(":{key}::"))],
+                vec![
+                    plan.reference.value_from.clone(),
+                    Expr::str(format!(":{key}::")),
+                ],
             ),
         });
         let f = format!("{file}/{key}");
@@ -530,6 +614,26 @@ fn storage(
     let mut out = Storage::default();
     for (i, v) in s.volumes.iter().enumerate() {
         let vpath = path.key("volumes").index(i);
+        if !v.target.starts_with('/') {
+            // `volumes: [db-data]` is an anonymous volume at the relative
+            // path db-data, not the named volume: say which was meant.
+            // The loader drops unused top-level volumes: look in the file.
+            let declared = KeyPath::root().key("volumes").key(&v.target);
+            let help = if ctx.pos.node(&declared).is_some() {
+                format!(
+                    "to mount the volume {0:?}, write `{0}:/path/in/container`",
+                    v.target
+                )
+            } else {
+                "give an absolute path inside the container, such as /data".to_string()
+            };
+            ctx.error(
+                &vpath,
+                format!("the container path {:?} is not absolute", v.target),
+                help,
+            );
+            continue;
+        }
         match v.kind.as_str() {
             "volume" if v.source.is_empty() => {
                 let vol_name = format!("anonymous{i}");

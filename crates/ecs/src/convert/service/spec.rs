@@ -3,8 +3,9 @@
 
 use crate::cfn::Expr;
 use crate::cfn::resources::{
-    ContainerSecret, InlinePolicy, MountPoint, RuntimePlatform, TaskVolume,
+    ContainerSecret, InlinePolicy, LogConfiguration, MountPoint, RuntimePlatform, TaskVolume,
 };
+use crate::convert::secrets::SecretRef;
 use crate::extensions::AutoScaling;
 use compose::node::KeyPath;
 
@@ -26,6 +27,10 @@ pub struct ServiceSpec {
     pub secrets: SecretFiles,
     pub storage: Storage,
     pub iam: Iam,
+    /// The containers' awslogs configuration.
+    pub logging: LogConfiguration,
+    /// `awslogs-create-group: "true"`: the execution role may create it.
+    pub creates_log_group: bool,
     /// Logical IDs the ECS service must wait for (listeners, mount
     /// targets, the services it depends on).
     pub depends_on: Vec<String>,
@@ -72,7 +77,7 @@ pub struct SecretFiles {
     /// The shell script that writes them to `/run/secrets`.
     pub script: Vec<String>,
     /// Every secret the execution role may read (registry credentials first).
-    pub arns: Vec<Expr>,
+    pub grants: Vec<SecretRef>,
 }
 
 #[derive(Debug, Clone, Default)]
