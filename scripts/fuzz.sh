@@ -32,7 +32,10 @@ for t in "${targets[@]}"; do
       -size -64k -exec cp -t "$corpus" {} + 2>/dev/null || true
   fi
   echo "==> fuzzing $t for ${seconds}s"
-  cargo fuzz run -O "$t" "$corpus" -- \
+  # time(1) records the CPU time the run really had (user + system).
+  /usr/bin/time -f "cpu: %U user %S system seconds, peak %M KB" -o "logs/$t.time" \
+    cargo fuzz run -O "$t" "$corpus" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
     -timeout=1 -max_len=65536 -print_final_stats=1 2>&1 | tee "logs/$t.log" | grep -E '^#[0-9]+.*(DONE|pulse)|ERROR|SUMMARY|Done' || true
+  cat "logs/$t.time"
 done
