@@ -25,6 +25,21 @@ if [ ! -x "$checkov_venv/bin/python" ] || ! cmp -s "$checkov_req" "$checkov_venv
   cp "$checkov_req" "$checkov_venv/.requirements"
 fi
 
+# A real registry for the image-digest tests: Debian's docker-registry (the
+# CNCF distribution server), skopeo to push without a Docker engine, and
+# htpasswd for its basic auth.
+missing_pkgs=()
+command -v docker-registry >/dev/null || missing_pkgs+=(docker-registry)
+command -v skopeo >/dev/null || missing_pkgs+=(skopeo)
+command -v htpasswd >/dev/null || missing_pkgs+=(apache2-utils)
+if [ ${#missing_pkgs[@]} -gt 0 ]; then
+  echo "==> installing ${missing_pkgs[*]} (Debian packages)"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null
+fi
+
 oracle=$(ls "$venv"/lib/python3*/site-packages/compose/docker-compose)
 export DOCKER_ECS_COMPOSE_ORACLE="$oracle"
 export DOCKER_ECS_CFN_LINT="$venv/bin/cfn-lint"

@@ -220,6 +220,11 @@ pub struct ConvertArgs {
     /// Treat warnings (ignored Compose keys) as errors
     #[arg(long)]
     pub strict: bool,
+
+    /// Pin every image to its registry digest (needs the registries, and
+    /// AWS credentials for ECR images)
+    #[arg(long)]
+    pub resolve_image_digests: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -267,6 +272,11 @@ pub struct UpArgs {
     /// Treat warnings (ignored Compose keys) as errors
     #[arg(long)]
     pub strict: bool,
+
+    /// Deploy image tags as they are instead of their digests (a re-pushed
+    /// tag then does not roll out)
+    #[arg(long)]
+    pub no_resolve_image_digests: bool,
 }
 
 #[derive(Args, Debug)]

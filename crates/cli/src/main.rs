@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod context;
 mod deploy;
+mod images;
 mod plugin;
 mod progress;
 mod report;
@@ -66,7 +67,7 @@ fn run(cli: Cli) -> commands::Outcome {
             // Offline, but a context named on the command line must exist
             // and be an ecs context, as for every other command.
             aws::with_context(&cli.aws)?;
-            commands::convert::run(&cli.project, args)
+            commands::convert::run(&cli.project, &cli.aws, args)
         }
         Command::Up(args) => commands::up::run(&cli.project, &cli.aws, args),
         Command::Down(args) => commands::down::run(&cli.project, &cli.aws, args),

@@ -14,6 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+/// The test app's registry: ECR of moto's account.
+const ECR: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
 struct Moto {
     child: Child,
     port: u16,
@@ -54,7 +57,29 @@ impl Moto {
         }
         moto.fixture(&["network"]);
         moto.fixture(&["keep-tasks-running"]);
+        // The test app's images, which `up` pins to their digests.
+        for (repo, tag, build) in [
+            ("nginx", "1.27", "1"),
+            ("nginx", "1.28", "2"),
+            ("busybox", "1.36", "3"),
+        ] {
+            moto.push(repo, tag, build);
+        }
         moto
+    }
+
+    /// The pinned form of an image of the test app's ECR.
+    fn pinned(&self, repo: &str, tag: &str) -> String {
+        format!("{ECR}/{repo}@{}", self.digest(repo, tag))
+    }
+
+    /// Push (again) an image of the test app's ECR; its digest.
+    fn push(&self, repo: &str, tag: &str, build: &str) -> String {
+        self.fixture(&["push-image", repo, tag, build])
+    }
+
+    fn digest(&self, repo: &str, tag: &str) -> String {
+        self.fixture(&["image-digest", repo, tag])
     }
 
     /// `localhost`, not 127.0.0.1: moto serves S3 `TemplateURL`s only by that name.
@@ -253,7 +278,7 @@ fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
     app.run(&moto, &["up", "--progress", "quiet"]).ok();
     assert_eq!(
         moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]),
-        "nginx:1.27"
+        moto.pinned("nginx", "1.27")
     );
     app.edit("nginx:1.27", "nginx:1.28");
 
@@ -263,7 +288,7 @@ fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
     has(&dry.stdout(), "0 to add, 1 to modify");
     assert_eq!(
         moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]),
-        "nginx:1.27"
+        moto.pinned("nginx", "1.27")
     );
     assert_eq!(moto.fixture(&["stack-status", "demo"]), "CREATE_COMPLETE");
 
@@ -273,8 +298,54 @@ fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
     assert!(update.stdout().contains("Stack demo UPDATE_COMPLETE"));
     assert_eq!(
         moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]),
-        "nginx:1.28"
+        moto.pinned("nginx", "1.28")
     );
+}
+
+#[test]
+fn a_re_pushed_tag_rolls_out_and_then_is_up_to_date() {
+    let moto = Moto::start();
+    let app = App::new();
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    let first = moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]);
+    assert_eq!(first, moto.pinned("nginx", "1.27"));
+
+    // The same tag, new bytes: the tag did not change, the digest did.
+    let rebuilt = moto.push("nginx", "1.27", "4");
+    let dry = app.run(&moto, &["up", "--dry-run"]).ok();
+    has(
+        &dry.stderr(),
+        &format!("Image of web: {first} → {ECR}/nginx@{rebuilt}"),
+    );
+    has(&dry.stdout(), "Modify   WebTaskDefinition");
+    let update = app.run(&moto, &["up", "--progress", "plain"]).ok();
+    has(&update.stdout(), "Stack demo UPDATE_COMPLETE");
+    assert_eq!(
+        moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]),
+        format!("{ECR}/nginx@{rebuilt}")
+    );
+    let third = app.run(&moto, &["up"]).ok();
+    has(&third.stdout(), "Stack demo is up to date");
+
+    // Tags as they are, when asked: with a warning that says what is lost.
+    let tags = app
+        .run(&moto, &["up", "--dry-run", "--no-resolve-image-digests"])
+        .ok();
+    has(&tags.stderr(), "a re-pushed tag will not roll out");
+    has(&tags.stderr(), &format!("→ {ECR}/nginx:1.27"));
+}
+
+#[test]
+fn an_image_that_cannot_be_resolved_stops_up_with_the_registry_answer() {
+    let moto = Moto::start();
+    let app = App::new();
+    app.edit("nginx:1.27", "nginx:9.9");
+    let err = app.run(&moto, &["up"]).fails().stderr();
+    has(
+        &err,
+        "resolving image 123456789012.dkr.ecr.us-east-1.amazonaws.com/nginx:9.9 in ECR: ImageNotFoundException",
+    );
+    assert_eq!(moto.fixture(&["stack-status", "demo"]), "NONE");
 }
 
 #[test]
@@ -560,7 +631,7 @@ fn a_large_template_travels_through_s3_and_the_bucket_is_removed() {
     );
     for i in 0..20 {
         compose.push_str(&format!(
-            "  worker{i}:\n    image: busybox:1.36\n    command: [\"sleep\", \"{i}\"]\n    environment:\n      ROLE: worker-number-{i}\n"
+            "  worker{i}:\n    image: {ECR}/busybox:1.36\n    command: [\"sleep\", \"{i}\"]\n    environment:\n      ROLE: worker-number-{i}\n"
         ));
         overlay.push_str(&format!(
             "    Worker{i}Service:\n      Properties:\n        ServiceRegistries: null\n"
@@ -995,4 +1066,216 @@ fn volumes_are_created_listed_inspected_and_removed() {
             .stdout(),
         ""
     );
+}
+
+/// A real registry on a loopback port: Debian's `docker-registry` (the CNCF
+/// distribution server) with htpasswd basic auth; images are pushed with
+/// `skopeo` from an OCI layout the test writes, with no Docker engine.
+struct Registry {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const REGISTRY_USER: &str = "tester";
+const REGISTRY_PASSWORD: &str = "s3cret-registry-password";
+
+impl Registry {
+    fn start() -> Registry {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let htpasswd = Command::new("htpasswd")
+            .args(["-Bbn", REGISTRY_USER, REGISTRY_PASSWORD])
+            .output()
+            .expect("htpasswd runs (scripts/test.sh installs apache2-utils)");
+        std::fs::write(dir.path().join("htpasswd"), &htpasswd.stdout).unwrap();
+        let config = format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\nhttp:\n  addr: 127.0.0.1:{port}\nauth:\n  htpasswd:\n    realm: test\n    path: {root}/htpasswd\n",
+            root = dir.path().display()
+        );
+        std::fs::write(dir.path().join("config.yml"), config).unwrap();
+        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(dir.path().join("config.yml"))
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("docker-registry starts (scripts/test.sh installs it)");
+        let registry = Registry { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        // An authenticated registry answers /v2/ with 401 once it is up.
+        while http_status(port, "/v2/") != Some(401) {
+            assert!(Instant::now() < deadline, "the registry did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        registry
+    }
+
+    fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Push `repo:tag` whose bytes depend on `build`; its digest.
+    fn push(&self, repo: &str, tag: &str, build: &str) -> String {
+        let layout = self.dir.path().join(format!("layout-{build}"));
+        write_oci_layout(&layout, tag, build);
+        let policy = self.dir.path().join("policy.json");
+        std::fs::write(
+            &policy,
+            r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+        )
+        .unwrap();
+        let creds = format!("{REGISTRY_USER}:{REGISTRY_PASSWORD}");
+        let dest = format!("docker://{}/{repo}:{tag}", self.host());
+        let out = Command::new("skopeo")
+            .arg("--policy")
+            .arg(&policy)
+            .args(["copy", "--dest-tls-verify=false", "--dest-creds", &creds])
+            .arg(format!("oci:{}:{tag}", layout.display()))
+            .arg(&dest)
+            .output()
+            .expect("skopeo runs (scripts/test.sh installs it)");
+        assert!(
+            out.status.success(),
+            "skopeo copy: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = Command::new("skopeo")
+            .arg("--policy")
+            .arg(&policy)
+            .args([
+                "inspect",
+                "--tls-verify=false",
+                "--creds",
+                &creds,
+                "--format",
+                "{{.Digest}}",
+            ])
+            .arg(&dest)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "skopeo inspect: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// A Docker config with this registry's credentials.
+    fn docker_config(&self, dir: &Path) {
+        std::fs::create_dir_all(dir).unwrap();
+        let auth = base64(format!("{REGISTRY_USER}:{REGISTRY_PASSWORD}").as_bytes());
+        std::fs::write(
+            dir.join("config.json"),
+            format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, self.host()),
+        )
+        .unwrap();
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// An OCI image layout of one image: an empty tar layer and a config that
+/// names the build, so another build is another digest.
+fn write_oci_layout(dir: &Path, tag: &str, build: &str) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let blob = |bytes: &[u8]| {
+        let digest = sha256_hex(bytes);
+        std::fs::write(blobs.join(&digest), bytes).unwrap();
+        (format!("sha256:{digest}"), bytes.len())
+    };
+    let (layer, layer_size) = blob(&[0u8; 1024]);
+    let layer_diff = layer.clone();
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{"Labels":{{"build":"{build}"}}}},"rootfs":{{"type":"layers","diff_ids":["{layer_diff}"]}}}}"#
+    );
+    let (config_digest, config_size) = blob(config.as_bytes());
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{config_size}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer}","size":{layer_size}}}]}}"#
+    );
+    let (manifest_digest, manifest_size) = blob(manifest.as_bytes());
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{manifest_size},"annotations":{{"org.opencontainers.image.ref.name":"{tag}"}}}}]}}"#
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_tag_on_a_registry_resolves_to_its_digest_and_a_re_push_rolls_out() {
+    let registry = Registry::start();
+    let moto = Moto::start();
+    let app = App::new();
+    registry.docker_config(&app.path(".docker"));
+    let image = format!("{}/shop/web:1.0", registry.host());
+    app.edit(&format!("{ECR}/nginx:1.27"), &image);
+
+    let first = registry.push("shop/web", "1.0", "1");
+    // convert pins only when asked, and needs no AWS account for it.
+    let offline = app.run(&moto, &["convert"]).ok().stdout();
+    has(&offline, &image);
+    let pinned = app
+        .run(&moto, &["convert", "--resolve-image-digests"])
+        .ok()
+        .stdout();
+    has(&pinned, &format!("{}/shop/web@{first}", registry.host()));
+
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    assert_eq!(
+        moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]),
+        format!("{}/shop/web@{first}", registry.host())
+    );
+    let second = registry.push("shop/web", "1.0", "2");
+    assert_ne!(first, second);
+    let update = app.run(&moto, &["up", "--progress", "plain"]).ok();
+    has(&update.stdout(), "Stack demo UPDATE_COMPLETE");
+    assert_eq!(
+        moto.fixture(&["image", "demo", "WebTaskDefinition", "web"]),
+        format!("{}/shop/web@{second}", registry.host())
+    );
+
+    // Without the credentials the registry refuses, and up says what it said.
+    std::fs::remove_file(app.path(".docker/config.json")).unwrap();
+    let err = app.run(&moto, &["up"]).fails().stderr();
+    has(&err, &format!("cannot resolve image {image} to a digest"));
 }

@@ -89,6 +89,13 @@ impl Aws {
             .build();
         aws_sdk_s3::Client::from_conf(conf)
     }
+    /// ECR in the registry's own region.
+    pub fn ecr(&self, region: &str) -> aws_sdk_ecr::Client {
+        let conf = aws_sdk_ecr::config::Builder::from(&self.config)
+            .region(aws_sdk_ecr::config::Region::new(region.to_string()))
+            .build();
+        aws_sdk_ecr::Client::from_conf(conf)
+    }
     pub fn ec2(&self) -> ec2::Ec2 {
         ec2::Ec2::new(&self.config, &self.region)
     }

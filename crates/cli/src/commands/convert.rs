@@ -1,21 +1,18 @@
 //! `convert`: the CloudFormation template, offline.
 
 use super::{Failure, Outcome, load_project};
-use crate::cli::{ConvertArgs, DocFormat, ProjectArgs};
+use crate::aws::Aws;
+use crate::cli::{AwsArgs, ConvertArgs, DocFormat, ProjectArgs};
 
-/// Load and convert the project, printing warnings; used by `convert` and `up`.
-pub fn conversion(
-    project_args: &ProjectArgs,
-    strict: bool,
-) -> Result<(compose::Loaded, ecs::Conversion), Failure> {
-    let loaded = load_project(project_args)?;
+/// Convert a loaded project, printing warnings; used by `convert` and `up`.
+pub fn conversion(loaded: &compose::Loaded, strict: bool) -> Result<ecs::Conversion, Failure> {
     let options = ecs::Options { strict };
     let conversion =
         ecs::convert(&loaded.project, &loaded.positions, &options).map_err(Failure::Many)?;
     for w in &conversion.warnings {
         crate::report::input_warning(w);
     }
-    Ok((loaded, conversion))
+    Ok(conversion)
 }
 
 /// The template breaks a CloudFormation limit (size, resources, …).
@@ -26,8 +23,13 @@ pub fn too_large(broken: &[String]) -> Failure {
     ))
 }
 
-pub fn run(project_args: &ProjectArgs, args: &ConvertArgs) -> Outcome {
-    let (loaded, conversion) = conversion(project_args, args.strict)?;
+pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &ConvertArgs) -> Outcome {
+    let mut loaded = load_project(project_args)?;
+    if args.resolve_image_digests {
+        let pins = crate::aws::runtime().block_on(pins_for_convert(&loaded.project, aws_args))?;
+        crate::images::pin(&mut loaded.project, &pins);
+    }
+    let conversion = conversion(&loaded, args.strict)?;
     let format = match args.format {
         DocFormat::Json => ecs::Format::Json,
         DocFormat::Yaml => ecs::Format::Yaml,
@@ -42,4 +44,23 @@ pub fn run(project_args: &ProjectArgs, args: &ConvertArgs) -> Outcome {
     }
     super::exit_without_freeing((loaded, conversion, text));
     Ok(())
+}
+
+/// `convert --resolve-image-digests`: registries are asked; AWS only when
+/// an image is in ECR.
+async fn pins_for_convert(
+    project: &compose::Project,
+    aws_args: &AwsArgs,
+) -> Result<crate::images::Pins, Failure> {
+    let needs_aws = project
+        .services
+        .values()
+        .any(|s| s.image.contains(".dkr.ecr"));
+    let aws = if needs_aws {
+        Some(Aws::connect(aws_args).await?)
+    } else {
+        None
+    };
+    let config = crate::context::config_dir(aws_args.docker_config.as_deref());
+    crate::images::resolve(project, aws.as_ref(), &config).await
 }

@@ -12,24 +12,79 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Outcome {
-    let (loaded, conversion) = super::convert::conversion(project_args, args.strict)?;
-    let template = conversion.value();
-    let body = ecs::cfn::to_body(&template);
-    // CloudFormation's limits apply to exactly this body.
-    let broken = ecs::limits::check(&ecs::limits::Counts::of_value(&template, body.len()));
-    if !broken.is_empty() {
-        return Err(super::convert::too_large(&broken));
-    }
+    let mut loaded = super::load_project(project_args)?;
+    // Convert once before any AWS call: a project ECS cannot run stops
+    // here, offline, with every error.
+    super::convert::conversion(&loaded, args.strict)?;
     let project = loaded.project.name.clone();
     let started: Arc<Mutex<Option<String>>> = Arc::default();
     let rt = aws::runtime();
     rt.block_on(async {
-        let work = up(&loaded, &conversion, template, body, aws_args, args, started.clone());
+        let work = up(&mut loaded, aws_args, args, started.clone());
         tokio::select! {
             r = work => r,
             _ = tokio::signal::ctrl_c() => Err(detached(&project, started.lock().ok().and_then(|s| s.clone()))),
         }
     })
+}
+
+/// Containers whose image differs between two templates: (container,
+/// deployed image, new image).
+fn image_changes(
+    deployed: &serde_json::Value,
+    new: &serde_json::Value,
+) -> Vec<(String, String, String)> {
+    let images = |t: &serde_json::Value| -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for r in t["Resources"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, r)| r)
+        {
+            if r["Type"] != "AWS::ECS::TaskDefinition" {
+                continue;
+            }
+            for c in r["Properties"]["ContainerDefinitions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                if let (Some(name), Some(image)) = (c["Name"].as_str(), c["Image"].as_str()) {
+                    out.insert(name.to_string(), image.to_string());
+                }
+            }
+        }
+        out
+    };
+    let before = images(deployed);
+    images(new)
+        .into_iter()
+        .filter_map(|(name, image)| match before.get(&name) {
+            Some(old) if *old != image => Some((name, old.clone(), image)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Pin every image to its digest (unless told not to), so that a re-pushed
+/// tag rolls out; the conversion that follows sees the pinned images.
+async fn pin_images(
+    aws: &Aws,
+    aws_args: &AwsArgs,
+    loaded: &mut compose::Loaded,
+    args: &UpArgs,
+) -> Result<(), Failure> {
+    if args.no_resolve_image_digests {
+        crate::report::warning(
+            "images are deployed by tag (--no-resolve-image-digests): a re-pushed tag will not roll out",
+        );
+        return Ok(());
+    }
+    let config = crate::context::config_dir(aws_args.docker_config.as_deref());
+    let pins = crate::images::resolve(&loaded.project, Some(aws), &config).await?;
+    crate::images::pin(&mut loaded.project, &pins);
+    Ok(())
 }
 
 /// Ctrl-C never deletes anything: the stack keeps deploying.
@@ -43,10 +98,7 @@ fn detached(project: &str, stack: Option<String>) -> Failure {
 }
 
 async fn up(
-    loaded: &compose::Loaded,
-    conversion: &ecs::Conversion,
-    template: serde_json::Value,
-    body: String,
+    loaded: &mut compose::Loaded,
     aws_args: &AwsArgs,
     args: &UpArgs,
     started: Arc<Mutex<Option<String>>>,
@@ -56,6 +108,17 @@ async fn up(
     let mut display = Display::new(args.progress);
     let aws = Aws::connect(aws_args).await?;
     let account = aws.caller_account().await?;
+    pin_images(&aws, aws_args, loaded, args).await?;
+    let conversion = super::convert::conversion(loaded, args.strict)?;
+    let template = conversion.value();
+    let body = ecs::cfn::to_body(&template);
+    // CloudFormation's limits apply to exactly this body.
+    let broken = ecs::limits::check(&ecs::limits::Counts::of_value(&template, body.len()));
+    if !broken.is_empty() {
+        return Err(super::convert::too_large(&broken));
+    }
+    let conversion = &conversion;
+    let loaded = &*loaded;
     let cfn = aws.cloudformation();
     let timeout = args.wait_timeout.map(Duration::from_secs);
     display.note(&format!(
@@ -244,6 +307,10 @@ async fn up(
 
     if let Some(s) = &existing {
         let deployed = stack::template(&cfn, &stack_name).await?;
+        // What a re-pushed tag changes is easy to miss in a change set.
+        for (container, old, new) in image_changes(&deployed, &plan.template) {
+            display.note(&format!("Image of {container}: {old} → {new}"));
+        }
         if deploy::up_to_date(&deployed, s, &plan) {
             println!("Stack {stack_name} is up to date");
             // Tasks read secrets when they start: a new value needs new tasks.

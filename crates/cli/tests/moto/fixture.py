@@ -14,6 +14,9 @@ account has and moto lacks, or that only running tasks would create.
   fixture.py buckets                      print the S3 buckets, one per line
   fixture.py image STACK LOGICAL_ID NAME  print a container's image in the deployed template
   fixture.py stop-task STACK TASK_ID      stop a task
+  fixture.py push-image REPO TAG [BUILD]  put an image into moto's ECR (a new BUILD is new
+                                          bytes under the same tag); print its digest
+  fixture.py image-digest REPO TAG        print the digest the tag points at
 
 The endpoint and dummy credentials come from the environment.
 """
@@ -115,6 +118,37 @@ def stop_task(stack, task_id):
     boto3.client("ecs").stop_task(cluster=cluster, task=task_id, reason="Stopped by the test")
 
 
+def push_image(repo, tag, build="1"):
+    ecr = boto3.client("ecr")
+    try:
+        ecr.create_repository(repositoryName=repo)
+    except ecr.exceptions.RepositoryAlreadyExistsException:
+        pass
+    # A manifest whose bytes depend on the build: the same tag pushed again
+    # with another build has another digest, as a rebuilt image would.
+    manifest = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7,
+                   "digest": "sha256:" + ("%064x" % int(build))},
+        "layers": [],
+    })
+    # moto does not compute manifest digests (every image reads as the
+    # digest of nothing): name it, as a registry would compute it.
+    import hashlib
+    digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+    try:
+        ecr.put_image(repositoryName=repo, imageManifest=manifest, imageTag=tag, imageDigest=digest)
+    except ecr.exceptions.ImageAlreadyExistsException:
+        pass
+    print(image_digest(repo, tag))
+
+
+def image_digest(repo, tag):
+    ecr = boto3.client("ecr")
+    return ecr.describe_images(repositoryName=repo, imageIds=[{"imageTag": tag}])["imageDetails"][0]["imageDigest"]
+
+
 if __name__ == "__main__":
     import os
     cmd, args = sys.argv[1], sys.argv[2:]
@@ -144,5 +178,9 @@ if __name__ == "__main__":
         image(*args)
     elif cmd == "stop-task":
         stop_task(*args)
+    elif cmd == "push-image":
+        push_image(*args)
+    elif cmd == "image-digest":
+        print(image_digest(*args))
     else:
         sys.exit("unknown fixture command " + cmd)
