@@ -13,6 +13,11 @@ use std::path::PathBuf;
     disable_help_subcommand = true
 )]
 pub struct Cli {
+    /// Log every AWS call to stderr: operation, region, status, retries and
+    /// request ID (also on with RUST_LOG); secrets are never printed
+    #[arg(short = 'D', long, global = true)]
+    pub debug: bool,
+
     #[command(flatten)]
     pub project: ProjectArgs,
 

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    aws::debug::enable(cli.debug);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Compose(e)) => {
@@ -53,9 +54,9 @@ fn main() -> ExitCode {
             report::error(&m);
             ExitCode::FAILURE
         }
-        Err(Failure::Interrupted(m)) => {
+        Err(Failure::Interrupted(m, code)) => {
             report::warning(&m);
-            ExitCode::from(130)
+            ExitCode::from(code)
         }
     }
 }

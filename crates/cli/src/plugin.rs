@@ -33,9 +33,10 @@ pub fn prepare_args(mut args: Vec<OsString>) -> Invocation {
     Invocation::Run(args)
 }
 
-/// Docker's own global flags come before `ecs`. The context and config
-/// directory matter to us (`--context`, `-c`, `--config`); the engine flags
-/// (`-H`, `--tls…`, `-D`, `-l`) do not and are dropped.
+/// Docker's own global flags come before `ecs`. The context, the config
+/// directory and debug mode matter to us (`--context`, `-c`, `--config`,
+/// `-D`/`--debug`); the engine flags (`-H`, `--tls…`, `-l`) do not and are
+/// dropped.
 fn docker_globals(args: &mut Vec<OsString>) {
     let Some(at) = args.iter().position(|a| a == "ecs") else {
         return;
@@ -76,6 +77,7 @@ fn docker_globals(args: &mut Vec<OsString>) {
         match (name, value) {
             ("--context" | "-c", Some(v)) => kept.extend(["--context".into(), v.into()]),
             ("--config", Some(v)) => kept.extend(["--config".into(), v.into()]),
+            ("-D" | "--debug", None) => kept.push("--debug".into()),
             _ => {}
         }
         i += 1;
@@ -198,7 +200,7 @@ mod tests {
                 "ecs",
                 "ps"
             ]),
-            ["x", "--context", "prod", "ps"]
+            ["x", "--context", "prod", "--debug", "ps"]
         );
         assert_eq!(
             as_plugin(&["x", "-c=dev", "--config", "/d", "ecs", "compose", "ls"]),

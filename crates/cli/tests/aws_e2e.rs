@@ -116,7 +116,7 @@ fn aws_env(cmd: &mut Command, home: &Path, endpoint: &str) {
     common::clean_env(cmd, home);
     cmd.env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing-secret-key")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
@@ -579,46 +579,49 @@ fn a_template_moto_rejects_fails_with_its_reason() {
     has(&err, "Stack demo is CREATE_IN_PROGRESS; following it");
     has(&err, "still CREATE_IN_PROGRESS after the --wait-timeout");
 
-    // Ctrl-C detaches with a hint, exit 130, and never deletes the stack.
-    let mut cmd = Command::new(common::docker_ecs());
-    cmd.current_dir(app.dir.path()).args([
-        "-f",
-        "compose.yaml",
-        "-f",
-        "moto.yaml",
-        "up",
-        "--progress",
-        "plain",
-    ]);
-    aws_env(&mut cmd, app.dir.path(), &moto.endpoint());
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Interrupt once it is waiting on the stack, not before.
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    while !seen.contains("following it") {
-        let mut line = String::new();
-        use std::io::BufRead;
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "{seen}");
-        seen.push_str(&line);
+    // Ctrl-C (exit 130) and SIGTERM (exit 143) detach with a hint and never
+    // delete the stack.
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let mut cmd = Command::new(common::docker_ecs());
+        cmd.current_dir(app.dir.path()).args([
+            "-f",
+            "compose.yaml",
+            "-f",
+            "moto.yaml",
+            "up",
+            "--progress",
+            "plain",
+        ]);
+        aws_env(&mut cmd, app.dir.path(), &moto.endpoint());
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Interrupt once it is waiting on the stack, not before.
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        while !seen.contains("following it") {
+            let mut line = String::new();
+            use std::io::BufRead;
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "{seen}");
+            seen.push_str(&line);
+        }
+        let sent = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        stderr.read_to_string(&mut seen).unwrap();
+        let status = child.wait().unwrap();
+        let err = seen;
+        assert_eq!(status.code(), Some(code), "{signal}: {err}");
+        has(&err, "detached: stack demo keeps deploying");
+        assert_eq!(
+            moto.fixture(&["stack-status", "demo"]),
+            "CREATE_IN_PROGRESS"
+        );
     }
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    stderr.read_to_string(&mut seen).unwrap();
-    let status = child.wait().unwrap();
-    let err = seen;
-    assert_eq!(status.code(), Some(130), "{err}");
-    has(&err, "detached: stack demo keeps deploying");
-    assert_eq!(
-        moto.fixture(&["stack-status", "demo"]),
-        "CREATE_IN_PROGRESS"
-    );
 }
 
 #[test]
@@ -702,8 +705,22 @@ struct FaultyProxy {
     faults: Arc<AtomicUsize>,
 }
 
+/// What the proxy does wrong.
+#[derive(Clone, Copy)]
+enum Fault {
+    /// Two in three of the first N connections answer a throttling error
+    /// or an HTTP 500.
+    Throttle(usize),
+    /// The first CreateStack reaches moto, and its answer is dropped.
+    LoseCreateStackAnswer,
+}
+
 impl FaultyProxy {
     fn start(upstream: u16, failing: usize) -> FaultyProxy {
+        Self::with(upstream, Fault::Throttle(failing))
+    }
+
+    fn with(upstream: u16, fault: Fault) -> FaultyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(AtomicUsize::new(0));
@@ -714,7 +731,7 @@ impl FaultyProxy {
                 let Ok(conn) = conn else { continue };
                 let n = seen.fetch_add(1, Ordering::SeqCst);
                 let f = f.clone();
-                std::thread::spawn(move || serve(conn, upstream, n, failing, &f));
+                std::thread::spawn(move || serve(conn, upstream, n, fault, &f));
             }
         });
         FaultyProxy { port, faults }
@@ -750,11 +767,18 @@ fn read_request(conn: &mut TcpStream) -> Option<Vec<u8>> {
     }
 }
 
-fn serve(mut conn: TcpStream, upstream: u16, n: usize, failing: usize, faults: &AtomicUsize) {
+fn serve(mut conn: TcpStream, upstream: u16, n: usize, fault: Fault, faults: &AtomicUsize) {
     // One request per connection: the client reconnects after `close`.
     let Some(request) = read_request(&mut conn) else {
         return;
     };
+    let failing = match fault {
+        Fault::Throttle(n) => n,
+        Fault::LoseCreateStackAnswer => 0,
+    };
+    let lose_answer = matches!(fault, Fault::LoseCreateStackAnswer)
+        && String::from_utf8_lossy(&request).contains("Action=CreateStack")
+        && faults.fetch_add(1, Ordering::SeqCst) == 0;
     if n < failing && n % 3 != 2 {
         faults.fetch_add(1, Ordering::SeqCst);
         let head = String::from_utf8_lossy(&request).to_lowercase();
@@ -801,7 +825,82 @@ fn serve(mut conn: TcpStream, upstream: u16, n: usize, failing: usize, faults: &
     let _ = up.write_all(&forwarded);
     let mut response = Vec::new();
     let _ = up.read_to_end(&mut response);
+    if lose_answer {
+        // moto made the stack; the client hears nothing back.
+        return;
+    }
     let _ = conn.write_all(&response);
+}
+
+#[test]
+fn a_create_whose_answer_is_lost_is_followed_as_our_own() {
+    let moto = Moto::start();
+    let proxy = FaultyProxy::with(moto.port, Fault::LoseCreateStackAnswer);
+    let app = App::new();
+    let endpoint = format!("http://localhost:{}", proxy.port);
+    let up = app.run_at(&endpoint, &["up", "--progress", "plain"]).ok();
+    assert!(
+        proxy.faults.load(Ordering::SeqCst) >= 1,
+        "no answer was lost"
+    );
+    has(&up.stdout(), "Stack demo CREATE_COMPLETE");
+    assert_eq!(moto.fixture(&["stacks"]), "demo");
+}
+
+#[test]
+fn debug_logs_every_call_with_its_request_id_and_no_secret() {
+    let moto = Moto::start();
+    let proxy = FaultyProxy::start(moto.port, 12);
+    let app = App::new();
+    let endpoint = format!("http://localhost:{}", proxy.port);
+    let secret = std::fs::read_to_string(app.path("token.txt")).unwrap();
+    let mut cmd = Command::new(common::docker_ecs());
+    cmd.current_dir(app.dir.path()).args([
+        "-f",
+        "compose.yaml",
+        "-f",
+        "moto.yaml",
+        "--debug",
+        "up",
+        "--progress",
+        "plain",
+    ]);
+    aws_env(&mut cmd, app.dir.path(), &endpoint);
+    cmd.env("RUST_LOG", "trace");
+    let up = Result(cmd.output().unwrap()).ok();
+    let mut cmd = Command::new(common::docker_ecs());
+    cmd.current_dir(app.dir.path())
+        .args(["--debug", "-p", "demo", "secret", "create", "extra"])
+        .arg(app.path("token.txt"));
+    aws_env(&mut cmd, app.dir.path(), &endpoint);
+    cmd.env("RUST_LOG", "trace");
+    let created = Result(cmd.output().unwrap()).ok();
+    let log = format!("{}{}", up.stderr(), created.stderr());
+    has(
+        &log,
+        "debug: cloudformation.CreateStack region=us-east-1 attempt=",
+    );
+    has(
+        &log,
+        "debug: secretsmanager.CreateSecret region=us-east-1 attempt=",
+    );
+    has(&log, "debug: ec2.DescribeVpcs region=us-east-1 attempt=");
+    // Retries show as later attempts; moto's request IDs are there.
+    has(&log, "attempt=2");
+    let ids = log
+        .lines()
+        .filter(|l| {
+            l.starts_with("debug: ") && !l.contains("request-id=none") && l.contains("request-id=")
+        })
+        .count();
+    assert!(ids >= 10, "only {ids} lines carry a request ID:\n{log}");
+    let all = format!("{}{}{log}", up.stdout(), created.stdout());
+    assert!(!all.contains(secret.trim()), "the secret value was printed");
+    assert!(
+        !all.contains("testing-secret-key"),
+        "the secret access key was printed"
+    );
+    assert!(!all.contains("Signature="), "a signature was printed");
 }
 
 #[test]

@@ -199,7 +199,11 @@ impl Ec2 {
         let mut delay = Duration::from_millis(250);
         let mut attempt = 1;
         loop {
-            match self.send(&body).await {
+            let sent = self.send(&body).await;
+            if super::debug::enabled() {
+                log_attempt(action, &self.region, attempt, &sent);
+            }
+            match sent {
                 Ok((status, text)) if status < 300 => return parse(&text),
                 Ok((status, text)) => {
                     let code = parse(&text)
@@ -283,6 +287,23 @@ impl Ec2 {
             .to_bytes();
         Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
     }
+}
+
+/// The `--debug` line of one EC2 attempt; the request ID is in the XML.
+fn log_attempt(action: &str, region: &str, attempt: u32, sent: &Result<(u16, String), String>) {
+    let outcome = match sent {
+        Ok((status, text)) => {
+            let id = parse(text)
+                .ok()
+                .and_then(|x| x.text("requestId").or_else(|| x.text("RequestID")))
+                .unwrap_or_else(|| "none".into());
+            format!("status={status} request-id={id}")
+        }
+        Err(_) => "no response".to_string(),
+    };
+    super::debug::line(&format!(
+        "ec2.{action} region={region} attempt={attempt} {outcome}"
+    ));
 }
 
 fn form_urlencoded(params: &[(&str, &str)]) -> String {

@@ -1,7 +1,26 @@
 //! AWS access: one `SdkConfig` from the standard credential chain, tuned
 //! retries, and errors turned into one sentence each.
 
+pub mod debug;
 pub mod ec2;
+
+/// A client of one AWS service from the session, in its region or another
+/// one, with the call log when `--debug` is on.
+macro_rules! client {
+    ($sdk:ident, $aws:expr, $region:expr) => {{
+        let region: Option<&str> = $region;
+        let mut conf = $sdk::config::Builder::from(&$aws.config);
+        if let Some(r) = region {
+            conf = conf.region($sdk::config::Region::new(r.to_string()));
+        }
+        if debug::enabled() {
+            conf = conf.interceptor(debug::CallLog {
+                region: region.unwrap_or(&$aws.region).to_string(),
+            });
+        }
+        $sdk::Client::from_conf(conf.build())
+    }};
+}
 
 use crate::cli::AwsArgs;
 use crate::commands::Failure;
@@ -10,6 +29,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::operation::RequestId;
 use std::time::Duration;
 
 /// A configured AWS session: where (region, endpoint) and as whom.
@@ -64,37 +84,42 @@ impl Aws {
     }
 
     pub fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
-        aws_sdk_cloudformation::Client::new(&self.config)
+        client!(aws_sdk_cloudformation, self, None)
     }
     pub fn ecs(&self) -> aws_sdk_ecs::Client {
-        aws_sdk_ecs::Client::new(&self.config)
+        client!(aws_sdk_ecs, self, None)
     }
     pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
-        aws_sdk_cloudwatchlogs::Client::new(&self.config)
+        client!(aws_sdk_cloudwatchlogs, self, None)
+    }
+    /// CloudWatch Logs of another region (a service's `awslogs-region`).
+    pub fn logs_in(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        client!(aws_sdk_cloudwatchlogs, self, Some(region))
     }
     pub fn secrets(&self) -> aws_sdk_secretsmanager::Client {
-        aws_sdk_secretsmanager::Client::new(&self.config)
+        client!(aws_sdk_secretsmanager, self, None)
     }
     pub fn elb(&self) -> aws_sdk_elasticloadbalancingv2::Client {
-        aws_sdk_elasticloadbalancingv2::Client::new(&self.config)
+        client!(aws_sdk_elasticloadbalancingv2, self, None)
     }
     pub fn efs(&self) -> aws_sdk_efs::Client {
-        aws_sdk_efs::Client::new(&self.config)
+        client!(aws_sdk_efs, self, None)
+    }
+    /// ECR in the registry's own region.
+    pub fn ecr(&self, region: &str) -> aws_sdk_ecr::Client {
+        client!(aws_sdk_ecr, self, Some(region))
     }
     pub fn s3(&self) -> aws_sdk_s3::Client {
         // Path-style addressing works with every endpoint, including local
         // emulators that have no wildcard DNS.
-        let conf = aws_sdk_s3::config::Builder::from(&self.config)
-            .force_path_style(self.config.endpoint_url().is_some())
-            .build();
-        aws_sdk_s3::Client::from_conf(conf)
-    }
-    /// ECR in the registry's own region.
-    pub fn ecr(&self, region: &str) -> aws_sdk_ecr::Client {
-        let conf = aws_sdk_ecr::config::Builder::from(&self.config)
-            .region(aws_sdk_ecr::config::Region::new(region.to_string()))
-            .build();
-        aws_sdk_ecr::Client::from_conf(conf)
+        let mut conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .force_path_style(self.config.endpoint_url().is_some());
+        if debug::enabled() {
+            conf = conf.interceptor(debug::CallLog {
+                region: self.region.clone(),
+            });
+        }
+        aws_sdk_s3::Client::from_conf(conf.build())
     }
     pub fn ec2(&self) -> ec2::Ec2 {
         ec2::Ec2::new(&self.config, &self.region)
@@ -103,7 +128,7 @@ impl Aws {
     /// The account we act as; fails early with a clear message when the
     /// credentials are rejected.
     pub async fn caller_account(&self) -> Result<String, Failure> {
-        let sts = aws_sdk_sts::Client::new(&self.config);
+        let sts = client!(aws_sdk_sts, self, None);
         let who = sts
             .get_caller_identity()
             .send()
@@ -168,22 +193,30 @@ pub fn message<E, R>(doing: &str, err: SdkError<E, R>) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
+    SdkError<E, R>: RequestId,
 {
     Failure::Message(describe(doing, &err))
 }
 
+/// What went wrong, in one sentence that names AWS's request ID when AWS
+/// answered, so that AWS support can find the call.
 pub fn describe<E, R>(doing: &str, err: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
+    SdkError<E, R>: RequestId,
 {
+    let request = err
+        .request_id()
+        .map(|id| format!(" (request ID {id})"))
+        .unwrap_or_default();
     match err {
         SdkError::ServiceError(se) => {
             let e = se.err();
             match (e.code(), e.message()) {
-                (Some(code), Some(msg)) => format!("{doing}: {code}: {msg}"),
-                (Some(code), None) => format!("{doing}: {code}"),
-                _ => format!("{doing}: {e}"),
+                (Some(code), Some(msg)) => format!("{doing}: {code}: {msg}{request}"),
+                (Some(code), None) => format!("{doing}: {code}{request}"),
+                _ => format!("{doing}: {e}{request}"),
             }
         }
         SdkError::TimeoutError(_) => format!("{doing}: the AWS endpoint did not answer in time"),

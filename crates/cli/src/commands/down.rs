@@ -14,9 +14,9 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &DownArgs) -> O
     rt.block_on(async {
         tokio::select! {
             r = down(&project, aws_args, args) => r,
-            _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(format!(
+            code = super::interrupted() => Err(Failure::Interrupted(format!(
                 "detached: the stack of {project} keeps being deleted; run `docker ecs down` again to follow it"
-            ))),
+            ), code)),
         }
     })
 }

@@ -39,10 +39,8 @@ fn clients(aws: &Aws, sources: &[Source]) -> Clients {
     out.insert(None, aws.logs());
     for region in sources.iter().filter_map(|s| s.region.clone()) {
         if region != aws.region {
-            let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&aws.config)
-                .region(aws_sdk_cloudwatchlogs::config::Region::new(region.clone()))
-                .build();
-            out.insert(Some(region), Client::from_conf(conf));
+            let client = aws.logs_in(&region);
+            out.insert(Some(region), client);
         }
     }
     out

@@ -24,8 +24,9 @@ pub enum Failure {
     Many(Vec<compose::Error>),
     /// Anything else, as one sentence.
     Message(String),
-    /// Ctrl-C: exit 130, like a shell, after saying what goes on.
-    Interrupted(String),
+    /// Ctrl-C (exit 130) or SIGTERM (exit 143), like a shell, after saying
+    /// what goes on.
+    Interrupted(String, u8),
 }
 
 impl From<compose::Error> for Failure {
@@ -185,4 +186,25 @@ pub fn install(aws: &crate::cli::AwsArgs) -> Outcome {
     println!("Installed {}", target.display());
     println!("Try `docker ecs version`");
     Ok(())
+}
+
+/// Wait for Ctrl-C or SIGTERM; the exit code a shell gives each (130, 143).
+pub async fn interrupted() -> u8 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return 130;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => 130,
+            _ = term.recv() => 143,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        130
+    }
 }

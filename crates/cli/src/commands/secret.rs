@@ -183,6 +183,7 @@ fn missing<E, R>(
 where
     E: aws_sdk_secretsmanager::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
+    aws_sdk_secretsmanager::error::SdkError<E, R>: aws_sdk_secretsmanager::operation::RequestId,
 {
     if aws::code(&e) == Some("ResourceNotFoundException") {
         Failure::Message(format!("no such secret: {name}"))

@@ -14,8 +14,12 @@ use std::time::Duration;
 pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Outcome {
     let mut loaded = super::load_project(project_args)?;
     // Convert once before any AWS call: a project ECS cannot run stops
-    // here, offline, with every error.
-    super::convert::conversion(&loaded, args.strict)?;
+    // here, offline, with every error (warnings come with the conversion
+    // of the pinned images).
+    let options = ecs::Options {
+        strict: args.strict,
+    };
+    ecs::convert(&loaded.project, &loaded.positions, &options).map_err(Failure::Many)?;
     let project = loaded.project.name.clone();
     let started: Arc<Mutex<Option<String>>> = Arc::default();
     let rt = aws::runtime();
@@ -23,7 +27,7 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Out
         let work = up(&mut loaded, aws_args, args, started.clone());
         tokio::select! {
             r = work => r,
-            _ = tokio::signal::ctrl_c() => Err(detached(&project, started.lock().ok().and_then(|s| s.clone()))),
+            code = super::interrupted() => Err(detached(&project, started.lock().ok().and_then(|s| s.clone()), code)),
         }
     })
 }
@@ -87,13 +91,19 @@ async fn pin_images(
     Ok(())
 }
 
-/// Ctrl-C never deletes anything: the stack keeps deploying.
-fn detached(project: &str, stack: Option<String>) -> Failure {
+/// Ctrl-C or SIGTERM never deletes anything: the stack keeps deploying.
+fn detached(project: &str, stack: Option<String>, code: u8) -> Failure {
     match stack {
-        Some(stack) => Failure::Interrupted(format!(
-            "detached: stack {stack} keeps deploying. Follow it again with `docker ecs up`, look with `docker ecs ps`, or remove project {project} with `docker ecs down`"
-        )),
-        None => Failure::Interrupted("interrupted before deploying: nothing was changed".into()),
+        Some(stack) => Failure::Interrupted(
+            format!(
+                "detached: stack {stack} keeps deploying. Follow it again with `docker ecs up`, look with `docker ecs ps`, or remove project {project} with `docker ecs down`"
+            ),
+            code,
+        ),
+        None => Failure::Interrupted(
+            "interrupted before deploying: nothing was changed".into(),
+            code,
+        ),
     }
 }
 

@@ -82,7 +82,8 @@ fn unix_seconds() -> u64 {
 
 /// Create the stack. Returns its ID.
 pub async fn create(cfn: &Client, plan: &Plan, source: &upload::Source) -> Result<String, Failure> {
-    let out = cfn
+    let token = token("create", &plan.stack);
+    let sent = cfn
         .create_stack()
         .stack_name(&plan.stack)
         .set_parameters(Some(parameters(&plan.parameters)))
@@ -91,13 +92,54 @@ pub async fn create(cfn: &Client, plan: &Plan, source: &upload::Source) -> Resul
         // Keep the failed resources' events for the report; the next `up`
         // replaces a stack whose creation rolled back.
         .on_failure(OnFailure::Rollback)
-        .client_request_token(token("create", &plan.stack))
+        .client_request_token(&token)
         .set_template_body(source.body())
         .set_template_url(source.url())
         .send()
+        .await;
+    match sent {
+        Ok(out) => Ok(out.stack_id().unwrap_or(&plan.stack).to_string()),
+        // A retry whose first attempt made the stack but lost its answer
+        // finds the stack there: follow it when it is this `up`'s own.
+        Err(e) if aws::code(&e) == Some("AlreadyExistsException") => {
+            created_by_us(cfn, plan, &token).await
+        }
+        Err(e) => Err(aws::message(&format!("creating stack {}", plan.stack), e)),
+    }
+}
+
+/// The stack that already exists, when this `up` (its request token) or
+/// this project (its tag) made it; otherwise whose it is.
+async fn created_by_us(cfn: &Client, plan: &Plan, token: &str) -> Result<String, Failure> {
+    let Some(existing) = stack::describe(cfn, &plan.stack).await? else {
+        return Err(Failure::Message(format!(
+            "creating stack {}: CloudFormation says it exists, but it cannot be read",
+            plan.stack
+        )));
+    };
+    let id = existing.stack_id().unwrap_or(&plan.stack).to_string();
+    let events = cfn
+        .describe_stack_events()
+        .stack_name(&id)
+        .send()
         .await
-        .map_err(|e| aws::message(&format!("creating stack {}", plan.stack), e))?;
-    Ok(out.stack_id().unwrap_or(&plan.stack).to_string())
+        .map_err(|e| aws::message(&format!("reading the events of stack {}", plan.stack), e))?;
+    let ours = events
+        .stack_events()
+        .iter()
+        .any(|e| e.client_request_token() == Some(token))
+        || stack::project_of(&existing) == Some(plan.project.as_str());
+    if ours {
+        return Ok(id);
+    }
+    let owner = match stack::project_of(&existing) {
+        Some(p) => format!("Compose project {p}"),
+        None => "no Compose project (it has no com.docker.compose.project tag)".into(),
+    };
+    Err(Failure::Message(format!(
+        "stack {} already exists and belongs to {owner}: choose another project name with -p",
+        plan.stack
+    )))
 }
 
 /// A change set's resource changes, for `--dry-run`.
