@@ -336,6 +336,41 @@ fn a_re_pushed_tag_rolls_out_and_then_is_up_to_date() {
 }
 
 #[test]
+fn an_existing_load_balancer_is_found_by_name_and_must_be_the_right_kind() {
+    let moto = Moto::start();
+    let app = App::new();
+    let arn = moto.fixture(&["load-balancer", "shared-web", "application"]);
+    moto.fixture(&["load-balancer", "shared-tcp", "network"]);
+    let compose = std::fs::read_to_string(app.path("compose.yaml")).unwrap();
+    std::fs::write(
+        app.path("compose.yaml"),
+        format!("x-aws-loadbalancer: shared-tcp\n{compose}"),
+    )
+    .unwrap();
+    // Port 80 is HTTP: it needs an application load balancer.
+    let err = app.run(&moto, &["up"]).fails().stderr();
+    has(
+        &err,
+        "shared-tcp is a network load balancer, but every published port is HTTP(S)",
+    );
+    app.edit(
+        "x-aws-loadbalancer: shared-tcp",
+        "x-aws-loadbalancer: shared-web",
+    );
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    assert_eq!(
+        moto.fixture(&["stack-parameter", "demo", "LoadBalancerArn"]),
+        arn
+    );
+    app.edit(
+        "x-aws-loadbalancer: shared-web",
+        "x-aws-loadbalancer: no-such-lb",
+    );
+    let err = app.run(&moto, &["up"]).fails().stderr();
+    has(&err, "no load balancer \"no-such-lb\" in us-east-1");
+}
+
+#[test]
 fn an_image_that_cannot_be_resolved_stops_up_with_the_registry_answer() {
     let moto = Moto::start();
     let app = App::new();

@@ -17,6 +17,9 @@ account has and moto lacks, or that only running tasks would create.
   fixture.py push-image REPO TAG [BUILD]  put an image into moto's ECR (a new BUILD is new
                                           bytes under the same tag); print its digest
   fixture.py image-digest REPO TAG        print the digest the tag points at
+  fixture.py load-balancer NAME TYPE      make a load balancer (application or network) with a
+                                          security group in the default VPC; print its ARN
+  fixture.py stack-parameter STACK KEY    print a parameter of a stack
 
 The endpoint and dummy credentials come from the environment.
 """
@@ -149,6 +152,21 @@ def image_digest(repo, tag):
     return ecr.describe_images(repositoryName=repo, imageIds=[{"imageTag": tag}])["imageDetails"][0]["imageDigest"]
 
 
+def load_balancer(name, kind):
+    ec2 = boto3.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]][:2]
+    sg = ec2.create_security_group(GroupName=name + "-sg", Description="shared load balancer", VpcId=vpc)["GroupId"]
+    lb = boto3.client("elbv2").create_load_balancer(Name=name, Subnets=subnets, SecurityGroups=[sg], Type=kind)
+    print(lb["LoadBalancers"][0]["LoadBalancerArn"])
+
+
+def stack_parameter(stack, key):
+    cfn = boto3.client("cloudformation")
+    params = cfn.describe_stacks(StackName=stack)["Stacks"][0].get("Parameters", [])
+    print(next(p["ParameterValue"] for p in params if p["ParameterKey"] == key))
+
+
 if __name__ == "__main__":
     import os
     cmd, args = sys.argv[1], sys.argv[2:]
@@ -182,5 +200,9 @@ if __name__ == "__main__":
         push_image(*args)
     elif cmd == "image-digest":
         print(image_digest(*args))
+    elif cmd == "load-balancer":
+        load_balancer(*args)
+    elif cmd == "stack-parameter":
+        stack_parameter(*args)
     else:
         sys.exit("unknown fixture command " + cmd)
