@@ -44,6 +44,8 @@ pub struct RouteTable {
     pub subnets: Vec<String>,
     /// Has a default route to an internet gateway.
     pub internet: bool,
+    /// Has a default route to a NAT gateway: a private subnet with a way out.
+    pub nat: bool,
 }
 
 impl Ec2 {
@@ -155,9 +157,17 @@ impl Ec2 {
                         table.subnets.push(s);
                     }
                 }
-                table.internet = item.all("routeSet").flat_map(|s| s.all("item")).any(|r| {
-                    r.text("destinationCidrBlock").as_deref() == Some("0.0.0.0/0")
-                        && r.text("gatewayId").is_some_and(|g| g.starts_with("igw-"))
+                let default_routes: Vec<&Element> = item
+                    .all("routeSet")
+                    .flat_map(|s| s.all("item"))
+                    .filter(|r| r.text("destinationCidrBlock").as_deref() == Some("0.0.0.0/0"))
+                    .collect();
+                table.internet = default_routes
+                    .iter()
+                    .any(|r| r.text("gatewayId").is_some_and(|g| g.starts_with("igw-")));
+                table.nat = default_routes.iter().any(|r| {
+                    r.text("natGatewayId")
+                        .is_some_and(|g| g.starts_with("nat-"))
                 });
                 Some(table)
             },

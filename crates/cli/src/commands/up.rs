@@ -234,17 +234,45 @@ async fn up(
             .and_then(|p| p["Default"].as_str())
             .map(str::to_string)
     };
-    let subnet_defaults: Vec<Option<String>> = (1..)
-        .map(|i| format!("Subnet{i}"))
-        .take_while(|k| declared.contains_key(k))
-        .map(|k| default_of(&k))
-        .collect();
-    let net =
-        network::resolve(&aws.ec2(), default_of("VpcId").as_deref(), &subnet_defaults).await?;
+    let defaults = |prefix: &str| -> Vec<Option<String>> {
+        (1..)
+            .map(|i| format!("{prefix}{i}"))
+            .take_while(|k| declared.contains_key(k))
+            .map(|k| default_of(&k))
+            .collect()
+    };
+    let (subnet_defaults, private_defaults) = (defaults("Subnet"), defaults("PrivateSubnet"));
+    let net = network::resolve(
+        &aws.ec2(),
+        default_of("VpcId").as_deref(),
+        &subnet_defaults,
+        &private_defaults,
+    )
+    .await?;
     let mut values = BTreeMap::new();
     values.insert("VpcId".to_string(), net.vpc.clone());
-    for (i, s) in net.subnets.iter().enumerate() {
-        values.insert(format!("Subnet{}", i + 1), s.clone());
+    for (prefix, chosen, named) in [
+        ("Subnet", &net.subnets, &subnet_defaults),
+        ("PrivateSubnet", &net.private_subnets, &private_defaults),
+    ] {
+        for (i, s) in chosen.iter().enumerate() {
+            let key = format!("{prefix}{}", i + 1);
+            // An update keeps the subnets the stack runs in, unless the
+            // Compose file names others: EFS allows one mount target per
+            // zone, and a new one in another subnet of the zone is refused.
+            let kept = existing
+                .as_ref()
+                .filter(|_| named.get(i).is_none_or(Option::is_none))
+                .and_then(|st| {
+                    st.parameters()
+                        .iter()
+                        .find(|p| p.parameter_key() == Some(key.as_str()))
+                        .and_then(|p| p.parameter_value())
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_string)
+                });
+            values.insert(key, kept.unwrap_or_else(|| s.clone()));
+        }
     }
     if let Some(wanted) = &conversion.existing_load_balancer {
         let found = load_balancer::resolve(&aws, wanted).await?;

@@ -8,14 +8,19 @@ use std::collections::BTreeMap;
 pub struct Network {
     pub vpc: String,
     pub subnets: Vec<String>,
+    /// For EC2 capacity: private subnets with a NAT route, in the zones of
+    /// `subnets` (tasks there get no public IP).
+    pub private_subnets: Vec<String>,
 }
 
-/// Fill the template's `VpcId` and `Subnet1..N`. Defaults written into the
-/// template (from `x-aws-vpc`/`x-aws-subnets`) win; they are checked too.
+/// Fill the template's `VpcId`, `Subnet1..N` and `PrivateSubnet1..N`.
+/// Defaults written into the template (from `x-aws-vpc`, `x-aws-subnets`,
+/// `x-aws-private_subnets`) win; they are checked too.
 pub async fn resolve(
     ec2: &Ec2,
     vpc_default: Option<&str>,
     subnet_defaults: &[Option<String>],
+    private_defaults: &[Option<String>],
 ) -> Result<Network, Failure> {
     let count = subnet_defaults.len();
     let vpc = match vpc_default {
@@ -34,19 +39,100 @@ pub async fn resolve(
             )
         })?,
     };
-    if subnet_defaults.iter().all(Option::is_some) && count > 0 {
-        let ids: Vec<String> = subnet_defaults.iter().flatten().cloned().collect();
-        let found = ec2.subnets_by_id(&ids).await.map_err(Failure::Message)?;
-        check_named(&ids, &found).map_err(Failure::Message)?;
-        return Ok(Network { vpc, subnets: ids });
-    }
-    let subnets = ec2.subnets(&vpc).await.map_err(Failure::Message)?;
-    let tables = ec2.route_tables(&vpc).await.map_err(Failure::Message)?;
-    let chosen = choose(&vpc, &subnets, &tables, count).map_err(Failure::Message)?;
+    let named = |defaults: &[Option<String>]| {
+        (!defaults.is_empty() && defaults.iter().all(Option::is_some))
+            .then(|| defaults.iter().flatten().cloned().collect::<Vec<String>>())
+    };
+    let mut all_subnets = None;
+    let mut tables = None;
+    let subnets = match named(subnet_defaults) {
+        Some(ids) => {
+            let found = ec2.subnets_by_id(&ids).await.map_err(Failure::Message)?;
+            check_named("x-aws-subnets", &ids, &found).map_err(Failure::Message)?;
+            ids
+        }
+        None => {
+            let s = ec2.subnets(&vpc).await.map_err(Failure::Message)?;
+            let t = ec2.route_tables(&vpc).await.map_err(Failure::Message)?;
+            let chosen = choose(&vpc, &s, &t, count).map_err(Failure::Message)?;
+            all_subnets = Some(s);
+            tables = Some(t);
+            chosen
+        }
+    };
+    let private_subnets = match named(private_defaults) {
+        _ if private_defaults.is_empty() => Vec::new(),
+        Some(ids) => {
+            let found = ec2.subnets_by_id(&ids).await.map_err(Failure::Message)?;
+            check_named("x-aws-private_subnets", &ids, &found).map_err(Failure::Message)?;
+            ids
+        }
+        None => {
+            let s = match all_subnets {
+                Some(s) => s,
+                None => ec2.subnets(&vpc).await.map_err(Failure::Message)?,
+            };
+            let t = match tables {
+                Some(t) => t,
+                None => ec2.route_tables(&vpc).await.map_err(Failure::Message)?,
+            };
+            choose_private(&vpc, &s, &t, &subnets, private_defaults.len())
+                .map_err(Failure::Message)?
+        }
+    };
     Ok(Network {
         vpc,
-        subnets: chosen,
+        subnets,
+        private_subnets,
     })
+}
+
+/// A subnet is private with a way out when its route table (or else the
+/// VPC's main table) sends 0.0.0.0/0 to a NAT gateway.
+fn has_nat(subnet: &str, tables: &[RouteTable]) -> bool {
+    match tables
+        .iter()
+        .find(|t| t.subnets.iter().any(|s| s == subnet))
+    {
+        Some(t) => t.nat,
+        None => tables.iter().any(|t| t.main && t.nat),
+    }
+}
+
+/// One private subnet with a NAT route per zone, in the zones of the
+/// public subnets first (EFS mount targets live there), `count` of them.
+pub fn choose_private(
+    vpc: &str,
+    subnets: &[Subnet],
+    tables: &[RouteTable],
+    public: &[String],
+    count: usize,
+) -> Result<Vec<String>, String> {
+    let zone_of = |id: &str| subnets.iter().find(|s| s.id == id).map(|s| s.zone.as_str());
+    let mut by_zone: BTreeMap<&str, Vec<&Subnet>> = BTreeMap::new();
+    for s in subnets.iter().filter(|s| has_nat(&s.id, tables)) {
+        by_zone.entry(&s.zone).or_default().push(s);
+    }
+    if by_zone.len() < count {
+        return Err(format!(
+            "GPU services run on EC2 instances, where tasks get no public IP: they need private subnets whose route table sends 0.0.0.0/0 to a NAT gateway, in {count} availability zones, and VPC {vpc} has them in {}. Add a NAT gateway and private subnets (or VPC endpoints for ECS, ECR, CloudWatch Logs and Secrets Manager), or list them with x-aws-private_subnets",
+            by_zone.len()
+        ));
+    }
+    let mut zones: Vec<&str> = public.iter().filter_map(|p| zone_of(p)).collect();
+    zones.extend(by_zone.keys().copied());
+    let mut chosen = Vec::new();
+    for zone in zones {
+        if chosen.len() == count {
+            break;
+        }
+        if let Some(list) = by_zone.remove(zone) {
+            let mut list = list;
+            list.sort_by_key(|s| s.id.clone());
+            chosen.push(list[0].id.clone());
+        }
+    }
+    Ok(chosen)
 }
 
 /// A subnet is public when its route table (its own, or else the VPC's main
@@ -95,19 +181,19 @@ pub fn choose(
         .collect())
 }
 
-/// `x-aws-subnets` must exist and lie in distinct zones (EFS mount targets
+/// Named subnets must exist and lie in distinct zones (EFS mount targets
 /// and load balancers allow one subnet per zone).
-fn check_named(ids: &[String], found: &[Subnet]) -> Result<(), String> {
+fn check_named(key: &str, ids: &[String], found: &[Subnet]) -> Result<(), String> {
     let mut zones: BTreeMap<&str, &str> = BTreeMap::new();
     for id in ids {
         let Some(s) = found.iter().find(|s| &s.id == id) else {
             return Err(format!(
-                "x-aws-subnets: subnet {id} does not exist in this account and region"
+                "{key}: subnet {id} does not exist in this account and region"
             ));
         };
         if let Some(other) = zones.insert(&s.zone, id) {
             return Err(format!(
-                "x-aws-subnets: {other} and {id} are both in {}; list one subnet per availability zone",
+                "{key}: {other} and {id} are both in {}; list one subnet per availability zone",
                 s.zone
             ));
         }
@@ -140,12 +226,14 @@ mod tests {
                 main: true,
                 subnets: vec![],
                 internet: true,
+                nat: false,
             },
             // subnet-p is private: its own table has no internet route.
             RouteTable {
                 main: false,
                 subnets: vec!["subnet-p".into()],
                 internet: false,
+                nat: true,
             },
         ];
         assert_eq!(
@@ -157,6 +245,44 @@ mod tests {
             err.contains("2 availability zone(s) (us-east-1a, us-east-1b)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn private_subnets_with_a_nat_route_are_chosen_in_the_public_zones_first() {
+        let subnets = [
+            subnet("subnet-pub-a", "a", true),
+            subnet("subnet-pub-b", "b", true),
+            subnet("subnet-priv-c", "c", false),
+            subnet("subnet-priv-b", "b", false),
+            subnet("subnet-priv-a", "a", false),
+        ];
+        let tables = [
+            RouteTable {
+                main: true,
+                subnets: vec![],
+                internet: true,
+                nat: false,
+            },
+            RouteTable {
+                main: false,
+                subnets: vec![
+                    "subnet-priv-a".into(),
+                    "subnet-priv-b".into(),
+                    "subnet-priv-c".into(),
+                ],
+                internet: false,
+                nat: true,
+            },
+        ];
+        let public = ["subnet-pub-b".to_string(), "subnet-pub-a".to_string()];
+        assert_eq!(
+            choose_private("vpc-1", &subnets, &tables, &public, 2).unwrap(),
+            ["subnet-priv-b", "subnet-priv-a"]
+        );
+        let none = [tables[0].clone()];
+        let err = choose_private("vpc-1", &subnets, &none, &public, 2).unwrap_err();
+        assert!(err.contains("NAT gateway"), "{err}");
+        assert!(err.contains("x-aws-private_subnets"), "{err}");
     }
 
     #[test]
@@ -174,13 +300,13 @@ mod tests {
         ];
         let ids = ["subnet-a".to_string(), "subnet-b".to_string()];
         assert!(
-            check_named(&ids, &found)
+            check_named("x-aws-subnets", &ids, &found)
                 .unwrap_err()
                 .contains("both in z1")
         );
         let ids = ["subnet-a".to_string(), "subnet-x".to_string()];
         assert!(
-            check_named(&ids, &found)
+            check_named("x-aws-subnets", &ids, &found)
                 .unwrap_err()
                 .contains("subnet-x does not exist")
         );
