@@ -127,12 +127,15 @@ pub const PROJECT_KEYS: &[&str] = &[
     "x-aws-logs_retention",
     "x-aws-logs_kms_key",
     "x-aws-access_logs_bucket",
+    "x-aws-init_image",
+    "x-aws-private_subnets",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-pull_credentials",
     "x-aws-role",
     "x-aws-policies",
     "x-aws-assign_public_ip",
+    "x-aws-deregistration_delay",
 ];
 pub const DEPLOY_KEYS: &[&str] = &["x-aws-autoscaling"];
 pub const UPDATE_CONFIG_KEYS: &[&str] = &["x-aws-min_percent", "x-aws-max_percent"];

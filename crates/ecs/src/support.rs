@@ -493,6 +493,21 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "KMS key ARN for the logs, or `false`; default: a key of the project's own",
     ),
     (
+        "x-aws-private_subnets",
+        "project",
+        "private subnets with a route to a NAT gateway, one per zone, for GPU services on EC2 (their tasks get no public IP): defaults of the `PrivateSubnet1`… parameters; otherwise `up` finds them",
+    ),
+    (
+        "x-aws-init_image",
+        "project",
+        "the image of the init containers (secrets, search domains), which needs `sh`; default `public.ecr.aws/docker/library/busybox:1.36`. Name a copy in your registry when tasks cannot reach the public gallery",
+    ),
+    (
+        "x-aws-deregistration_delay",
+        "service",
+        "seconds the load balancer drains a stopping task (0–3600); default 30 on an ALB, 300 on an NLB",
+    ),
+    (
         "x-aws-pull_credentials",
         "service",
         "ARN of a Secrets Manager secret with registry credentials (anything else is refused)",

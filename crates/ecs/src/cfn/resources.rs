@@ -121,6 +121,9 @@ pub struct AutoScalingGroupProvider {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CapacityProvider {
+    /// Given explicitly: a generated one could start with the project's
+    /// name, and names starting with `aws`, `ecs` or `fargate` are refused.
+    pub name: String,
     pub auto_scaling_group_provider: AutoScalingGroupProvider,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -435,8 +438,29 @@ pub struct EcsService {
 #[serde(rename_all = "PascalCase")]
 pub struct EgressRule {
     pub ip_protocol: String,
-    pub cidr_ip: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cidr_ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_security_group_id: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i64>,
     pub description: String,
+}
+
+impl EgressRule {
+    /// Everything out, to anywhere (tasks pull images and call AWS APIs).
+    pub fn anywhere(description: &str) -> Self {
+        EgressRule {
+            ip_protocol: "-1".into(),
+            cidr_ip: Some("0.0.0.0/0".into()),
+            destination_security_group_id: None,
+            from_port: None,
+            to_port: None,
+            description: description.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -535,6 +559,9 @@ pub struct AutoScalingGroup {
     #[serde(rename = "VPCZoneIdentifier")]
     pub vpc_zone_identifier: Vec<Expr>,
     pub launch_template: LaunchTemplateSpec,
+    /// Managed termination protection needs it: ECS decides which instance
+    /// may go.
+    pub new_instances_protected_from_scale_in: bool,
     pub tags: Vec<AsgTag>,
 }
 
@@ -630,9 +657,18 @@ pub struct TargetGroup {
     pub health_check_port: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<Matcher>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub target_group_attributes: Vec<KeyValue>,
     pub tags: Vec<Tag>,
+}
+
+/// The HTTP codes an ALB health check counts as healthy.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Matcher {
+    pub http_code: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -756,6 +792,9 @@ pub struct FileSystem {
     pub backup_policy: BackupPolicy,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lifecycle_policies: Vec<LifecyclePolicy>,
+    /// Who may use the file system, beyond the IAM policies of the tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_system_policy: Option<serde_json::Value>,
     pub file_system_tags: Vec<Tag>,
 }
 

@@ -193,6 +193,23 @@ pub fn cloud_map(ctx: &mut Ctx) {
     );
 }
 
+/// `cp-<stack>-<service>`: unique in the region, and clear of the
+/// prefixes ECS reserves (`aws`, `ecs`, `fargate`), which a project's name
+/// could start with.
+pub fn capacity_provider_name(project: &str, service: &str) -> String {
+    let raw = format!("cp-{}-{service}", crate::names::stack_name(project));
+    raw.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(255)
+        .collect()
+}
+
 /// One EC2 capacity provider per GPU service, sized for it, plus the shared
 /// instance role and the cluster association.
 pub fn gpu_capacity(ctx: &mut Ctx, plans: &[ServicePlan]) {
@@ -288,11 +305,14 @@ pub fn gpu_capacity(ctx: &mut Ctx, plans: &[ServicePlan]) {
             Resource::new(AutoScalingGroup {
                 min_size: "0".into(),
                 max_size: g.max_instances.to_string(),
-                vpc_zone_identifier: ctx.subnets.clone(),
+                // Instances reach ECS through the NAT gateway of the
+                // private subnets, like their tasks.
+                vpc_zone_identifier: ctx.private_subnets.clone(),
                 launch_template: LaunchTemplateSpec {
                     launch_template_id: Expr::reference(format!("{id}LaunchTemplate")),
                     version: Expr::get_att(format!("{id}LaunchTemplate"), "LatestVersionNumber"),
                 },
+                new_instances_protected_from_scale_in: true,
                 tags: vec![AsgTag {
                     key: PROJECT_TAG.into(),
                     value: Expr::str(ctx.name()),
@@ -303,13 +323,15 @@ pub fn gpu_capacity(ctx: &mut Ctx, plans: &[ServicePlan]) {
         ctx.t.add(
             format!("{id}CapacityProvider"),
             Resource::new(CapacityProvider {
+                name: capacity_provider_name(ctx.name(), &plan.name),
                 auto_scaling_group_provider: AutoScalingGroupProvider {
                     auto_scaling_group_arn: Expr::reference(format!("{id}AutoScalingGroup")),
                     managed_scaling: ManagedScaling {
                         status: "ENABLED".into(),
                         target_capacity: 100,
                     },
-                    managed_termination_protection: "DISABLED".into(),
+                    // Scale-in must not stop an instance that runs tasks.
+                    managed_termination_protection: "ENABLED".into(),
                 },
                 tags: vec![project_tag.clone()],
             }),

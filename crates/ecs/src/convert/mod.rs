@@ -26,8 +26,10 @@ pub const SERVICE_TAG: &str = "com.docker.compose.service";
 pub const NETWORK_TAG: &str = "com.docker.compose.network";
 pub const VOLUME_TAG: &str = "com.docker.compose.volume";
 
-/// The image the init containers use: a pinned BusyBox from the public ECR
-/// gallery (no Docker Hub rate limits, no third-party sidecar image).
+/// The image the init containers use by default: a pinned BusyBox from the
+/// public ECR gallery (no Docker Hub rate limits, no third-party sidecar
+/// image). Tasks in private subnets without a NAT gateway cannot reach it:
+/// `x-aws-init_image` names a copy in the project's own registry.
 pub const INIT_IMAGE: &str = "public.ecr.aws/docker/library/busybox:1.36";
 
 #[derive(Debug, Clone, Default)]
@@ -91,6 +93,9 @@ pub(crate) struct Ctx<'a> {
     pub errors: Vec<Error>,
     pub vpc: Expr,
     pub subnets: Vec<Expr>,
+    /// The subnets of EC2 capacity: private, with a NAT route (`up` fills
+    /// the `PrivateSubnet…` parameters when a service runs there).
+    pub private_subnets: Vec<Expr>,
     pub cluster: cluster::ClusterRef,
     /// Network key → the security group its members share.
     pub networks: BTreeMap<String, network::NetworkRef>,
@@ -99,6 +104,8 @@ pub(crate) struct Ctx<'a> {
     pub secret_parameters: Vec<SecretParameter>,
     pub filesystem_parameters: Vec<FilesystemParameter>,
     pub existing_load_balancer: Option<ExistingLoadBalancer>,
+    /// The image of the init containers (`x-aws-init_image`).
+    pub init_image: String,
 }
 
 impl<'a> Ctx<'a> {
@@ -215,17 +222,29 @@ pub fn convert(
         errors: Vec::new(),
         vpc: Expr::reference("VpcId"),
         subnets: Vec::new(),
+        private_subnets: Vec::new(),
         cluster: cluster::ClusterRef::default(),
         networks: BTreeMap::new(),
         volumes: BTreeMap::new(),
         secret_parameters: Vec::new(),
         filesystem_parameters: Vec::new(),
         existing_load_balancer: None,
+        init_image: INIT_IMAGE.to_string(),
     };
     ctx.check_extensions(&ext, extensions::PROJECT_KEYS);
 
     let vpc: Option<String> = ctx.ok(ext.get("x-aws-vpc", "a VPC ID or ARN"));
     let subnets: Option<Vec<String>> = ctx.ok(ext.get("x-aws-subnets", "a list of subnet IDs"));
+    if let Some(image) = ctx.ok(ext.get::<String>("x-aws-init_image", "an image reference")) {
+        if image.trim().is_empty() || image.contains(char::is_whitespace) {
+            ctx.error(
+                &root.key("x-aws-init_image"),
+                format!("{image:?} is not an image reference"),
+                "name an image with `sh`, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/busybox:1.36",
+            );
+        }
+        ctx.init_image = image;
+    }
     let overlay: Option<serde_json::Map<String, serde_json::Value>> = ctx.ok(ext.get(
         "x-aws-cloudformation",
         "a mapping (a partial CloudFormation template)",
@@ -267,6 +286,17 @@ pub fn convert(
         Some(list) => list.len(),
         None => 2,
     };
+    let private: Option<Vec<String>> =
+        ctx.ok(ext.get("x-aws-private_subnets", "a list of subnet IDs"));
+    for (i, s) in private.iter().flatten().enumerate() {
+        if !extensions::is_resource_id("subnet", s) {
+            ctx.error(
+                &root.key("x-aws-private_subnets").index(i),
+                format!("{s:?} is not a subnet ID"),
+                "list subnet IDs (subnet-…)",
+            );
+        }
+    }
     parameters(&mut ctx, vpc.as_deref(), subnets.as_deref(), subnet_count);
 
     // The key check only reads the project: it runs beside the conversion,
@@ -283,7 +313,12 @@ pub fn convert(
         let secrets = secrets::secrets(&mut ctx);
         let plans = service::services(&mut ctx, &lb, &secrets);
         ports::emit(&mut ctx, &lb, &plans);
+        storage::mount_access(&mut ctx, &plans);
         cluster::gpu_capacity(&mut ctx, &plans);
+        if plans.iter().any(|p| p.gpu.is_some()) {
+            private_subnet_parameters(&mut ctx, private.as_deref());
+            drop_unused_public_subnets(&mut ctx);
+        }
         outputs(&mut ctx, &lb);
         keys.join().expect("the key check cannot panic")
     });
@@ -359,6 +394,40 @@ fn parameters(ctx: &mut Ctx, vpc: Option<&str>, subnets: Option<&[String]>, coun
             },
         );
         ctx.subnets.push(Expr::reference(name));
+        ctx.private_subnets
+            .push(Expr::reference(format!("PrivateSubnet{i}")));
+    }
+}
+
+/// A project of EC2 services only (no load balancer, no EFS) uses no public
+/// subnet: its `Subnet…` parameters go (`up` fills what the template has).
+fn drop_unused_public_subnets(ctx: &mut Ctx) {
+    let text = serde_json::to_string(&ctx.t.resources.values().collect::<Vec<_>>())
+        .expect("resources serialize");
+    if !text.contains(r#"{"Ref":"Subnet1"}"#) {
+        ctx.t.parameters.retain(|k, _| {
+            !(k.starts_with("Subnet") && k[6..].chars().all(|c| c.is_ascii_digit()))
+        });
+    }
+}
+
+/// `PrivateSubnet1..N`, one per zone of `Subnet1..N`, for EC2 capacity.
+fn private_subnet_parameters(ctx: &mut Ctx, named: Option<&[String]>) {
+    let count = ctx.private_subnets.len();
+    for i in 1..=count {
+        ctx.t.parameters.insert(
+            format!("PrivateSubnet{i}"),
+            Parameter {
+                kind: "AWS::EC2::Subnet::Id".into(),
+                description: format!(
+                    "Private subnet {i} of {count} for EC2 capacity, with a route to a NAT gateway (docker ecs up uses x-aws-private_subnets or finds them)"
+                ),
+                default: named
+                    .and_then(|s| s.get(i - 1))
+                    .map(|s| Expr::str(s.clone())),
+                allowed_values: vec![],
+            },
+        );
     }
 }
 

@@ -13,8 +13,6 @@ pub struct NetworkRef {
     pub group: Expr,
     /// Our own group (external groups are never modified).
     pub owned: bool,
-    /// Logical ID of our group.
-    pub id: String,
 }
 
 pub fn networks(ctx: &mut Ctx) {
@@ -64,7 +62,6 @@ pub fn networks(ctx: &mut Ctx) {
                 NetworkRef {
                     group: Expr::str(sg),
                     owned: false,
-                    id,
                 },
             );
             continue;
@@ -75,11 +72,9 @@ pub fn networks(ctx: &mut Ctx) {
             Resource::new(SecurityGroup {
                 group_description: format!("{} Security Group for {key} network", ctx.name()),
                 vpc_id: ctx.vpc.clone(),
-                security_group_egress: vec![EgressRule {
-                    ip_protocol: "-1".into(),
-                    cidr_ip: "0.0.0.0/0".into(),
-                    description: "Outbound traffic (image pulls, AWS APIs, the internet)".into(),
-                }],
+                security_group_egress: vec![EgressRule::anywhere(
+                    "Outbound traffic (image pulls, AWS APIs, the internet)",
+                )],
                 tags,
             }),
         );
@@ -100,7 +95,6 @@ pub fn networks(ctx: &mut Ctx) {
             NetworkRef {
                 group: Expr::reference(&id),
                 owned: true,
-                id,
             },
         );
     }

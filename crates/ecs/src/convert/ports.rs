@@ -376,21 +376,9 @@ fn is_load_balancer(value: &str) -> bool {
 }
 
 fn create_load_balancer(ctx: &mut Ctx, kind: Kind, ports: &[PortPlan], bucket: Option<String>) {
+    // The load balancer's own group (and its egress to the tasks) is written
+    // once the services' groups are known, in `emit`.
     let tags = vec![ctx.project_tag()];
-    ctx.t.add(
-        "LoadBalancerSecurityGroup",
-        Resource::new(SecurityGroup {
-            group_description: format!("{} load balancer", ctx.name()),
-            vpc_id: ctx.vpc.clone(),
-            security_group_egress: vec![EgressRule {
-                ip_protocol: "-1".into(),
-                cidr_ip: "0.0.0.0/0".into(),
-                description: "Forward to the tasks (their groups admit only this load balancer)"
-                    .into(),
-            }],
-            tags: tags.clone(),
-        }),
-    );
     for p in ports {
         for proto in p.container_protocols() {
             let suffix = if p.protocol == Protocol::TcpUdp {
@@ -457,6 +445,7 @@ fn create_load_balancer(ctx: &mut Ctx, kind: Kind, ports: &[PortPlan], bucket: O
 /// groups are known.
 pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
     let Some(kind) = lb.kind else { return };
+    let mut egress = Vec::new();
     for p in &lb.ports {
         let Some(plan) = plans.iter().find(|s| s.name == p.service) else {
             continue;
@@ -473,7 +462,11 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
             .find(|o| o.protocol != Protocol::Udp)
             .map(|o| o.port);
         let (hc_protocol, hc_port, hc_path) = match (kind, p.protocol) {
-            (Kind::Application, _) => (Some("HTTP".to_string()), None, Some("/".to_string())),
+            (Kind::Application, _) => (
+                Some("HTTP".to_string()),
+                None,
+                Some(health_path(ctx, &p.service)),
+            ),
             (Kind::Network, Protocol::Udp) => (
                 Some("TCP".to_string()),
                 tcp_port.map(|port| port.to_string()),
@@ -490,7 +483,41 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
                 ),
                 "also publish a TCP port from this service so the target group checks that port",
             );
+            // The check must reach the tasks: admit TCP on that port from
+            // the load balancer too.
+            let id = format!("{}HealthCheck", p.ingress_id());
+            ctx.t.add(
+                id,
+                Resource::new(SecurityGroupIngress {
+                    group_id: plan.ingress_group.clone(),
+                    ip_protocol: "tcp".into(),
+                    from_port: Some(p.port),
+                    to_port: Some(p.port),
+                    cidr_ip: None,
+                    source_security_group_id: Some(lb.security_group.clone()),
+                    description: format!(
+                        "{}:{}/tcp health check from the load balancer",
+                        p.service, p.port
+                    ),
+                }),
+            );
+            egress.push((
+                plan.ingress_group.clone(),
+                "tcp",
+                p.port,
+                format!("{} health check", p.service),
+            ));
         }
+        // Apps that answer with a redirect or ask for a login are alive;
+        // a service's own health endpoint must answer 2xx or 3xx.
+        let matcher = (kind == Kind::Application).then(|| Matcher {
+            http_code: if has_health_path(ctx, &p.service) {
+                "200-399"
+            } else {
+                "200-499"
+            }
+            .into(),
+        });
         let tags = vec![ctx.project_tag()];
         ctx.t.add(
             p.target_group_id(),
@@ -502,10 +529,28 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
                 health_check_protocol: hc_protocol,
                 health_check_port: hc_port,
                 health_check_path: hc_path,
-                target_group_attributes: vec![],
+                matcher,
+                target_group_attributes: vec![KeyValue {
+                    key: "deregistration_delay.timeout_seconds".into(),
+                    // HTTP requests are short: 30 s drains them and keeps
+                    // deploys quick; TCP connections keep AWS's 300 s.
+                    value: Expr::str(
+                        plan.deregistration_delay
+                            .unwrap_or(if kind == Kind::Application { 30 } else { 300 })
+                            .to_string(),
+                    ),
+                }],
                 tags,
             }),
         );
+        for proto in p.container_protocols() {
+            egress.push((
+                plan.ingress_group.clone(),
+                proto,
+                p.port,
+                format!("{}:{}/{proto}", p.service, p.port),
+            ));
+        }
         let certificates = match &p.certificate {
             Some(c) if kind == Kind::Application => vec![Certificate {
                 certificate_arn: c.clone(),
@@ -548,4 +593,75 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
             );
         }
     }
+    if lb.created {
+        load_balancer_group(ctx, egress);
+    }
+}
+
+/// The load balancer's group: out only to the tasks' published (and health
+/// check) ports, never to the whole internet.
+fn load_balancer_group(ctx: &mut Ctx, egress: Vec<(Expr, &'static str, i64, String)>) {
+    let mut rules: Vec<EgressRule> = Vec::new();
+    for (group, proto, port, what) in egress {
+        if rules.iter().any(|r| {
+            r.destination_security_group_id.as_ref() == Some(&group)
+                && r.ip_protocol == proto
+                && r.from_port == Some(port)
+        }) {
+            continue;
+        }
+        rules.push(EgressRule {
+            ip_protocol: proto.into(),
+            cidr_ip: None,
+            destination_security_group_id: Some(group),
+            from_port: Some(port),
+            to_port: Some(port),
+            description: format!("To {what} of the tasks"),
+        });
+    }
+    let tags = vec![ctx.project_tag()];
+    ctx.t.add(
+        "LoadBalancerSecurityGroup",
+        Resource::new(SecurityGroup {
+            group_description: format!("{} load balancer", ctx.name()),
+            vpc_id: ctx.vpc.clone(),
+            security_group_egress: rules,
+            tags,
+        }),
+    );
+}
+
+/// The path an ALB checks: the one of the service's own HTTP health check
+/// (`curl -f http://localhost:8080/health`), or `/`.
+fn health_path(ctx: &Ctx, service: &str) -> String {
+    service_health_url(ctx, service)
+        .and_then(|url| {
+            let rest = url.split_once("://")?.1;
+            let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
+            Some(path.split(['?', '#']).next().unwrap_or("/").to_string())
+        })
+        .filter(|p| p.starts_with('/'))
+        .unwrap_or_else(|| "/".to_string())
+}
+
+fn has_health_path(ctx: &Ctx, service: &str) -> bool {
+    service_health_url(ctx, service).is_some()
+}
+
+/// The local HTTP URL a service's health check test calls, if any.
+fn service_health_url(ctx: &Ctx, service: &str) -> Option<String> {
+    let h = ctx.project.services.get(service)?.healthcheck.as_ref()?;
+    if h.disable {
+        return None;
+    }
+    h.test
+        .iter()
+        .flat_map(|arg| arg.split_whitespace())
+        .find_map(|word| {
+            let w = word.trim_matches(['"', '\'']);
+            ["http://localhost", "http://127.0.0.1", "http://0.0.0.0"]
+                .iter()
+                .any(|p| w.starts_with(p))
+                .then(|| w.to_string())
+        })
 }

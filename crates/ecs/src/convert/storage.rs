@@ -8,7 +8,6 @@ use crate::cfn::{Expr, Resource, Tag};
 use crate::extensions;
 use crate::names;
 use compose::node::KeyPath;
-use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone)]
 pub struct VolumePlan {
@@ -17,6 +16,9 @@ pub struct VolumePlan {
     pub file_system_arn: Expr,
     pub access_point: String,
     pub mount_targets: Vec<String>,
+    /// The group of the mount targets we create, which admits NFS from the
+    /// services that mount the volume.
+    pub mount_group: Option<String>,
 }
 
 const EFS_OPTIONS: &[&str] = &[
@@ -34,24 +36,6 @@ const EFS_OPTIONS: &[&str] = &[
 
 pub fn volumes(ctx: &mut Ctx) {
     let project = ctx.project;
-    // Which security groups must reach each volume's mount targets.
-    let mut groups: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    let mut group_exprs: BTreeMap<String, Expr> = BTreeMap::new();
-    for service in project.services.values() {
-        for v in &service.volumes {
-            if v.kind == "volume" && !v.source.is_empty() {
-                for net in service.networks.keys() {
-                    if let Some(n) = ctx.networks.get(net) {
-                        groups
-                            .entry(v.source.as_str())
-                            .or_default()
-                            .insert(n.id.clone());
-                        group_exprs.insert(n.id.clone(), n.group.clone());
-                    }
-                }
-            }
-        }
-    }
     let mut keys: Vec<&String> = project.volumes.keys().collect();
     keys.sort();
     let mut table = names::NameTable::default();
@@ -170,6 +154,7 @@ pub fn volumes(ctx: &mut Ctx) {
                             .unwrap_or_else(|| "ENABLED".into()),
                     },
                     lifecycle_policies: lifecycle,
+                    file_system_policy: Some(file_system_policy()),
                     file_system_tags: tags(&vol.name),
                 })
                 .when(condition.clone())
@@ -192,13 +177,23 @@ pub fn volumes(ctx: &mut Ctx) {
             (id, arn, true)
         };
         let mut mount_targets = Vec::new();
+        let mut mount_group = None;
         if create_mount_targets {
-            let sgs: Vec<Expr> = groups
-                .get(key.as_str())
-                .into_iter()
-                .flatten()
-                .map(|id| group_exprs[id].clone())
-                .collect();
+            let group = format!("{norm}MountTargetSecurityGroup");
+            ctx.t.add(
+                group.clone(),
+                Resource::new(SecurityGroup {
+                    group_description: format!(
+                        "{} volume {key} (NFS from the services that mount it)",
+                        project.name
+                    ),
+                    vpc_id: ctx.vpc.clone(),
+                    security_group_egress: vec![],
+                    tags: vec![ctx.project_tag()],
+                }),
+            );
+            let sgs = vec![Expr::get_att(&group, "GroupId")];
+            mount_group = Some(group);
             for (i, subnet) in ctx.subnets.clone().into_iter().enumerate() {
                 let id = format!("{norm}NFSMountTargetOnSubnet{}", i + 1);
                 ctx.t.add(
@@ -214,6 +209,20 @@ pub fn volumes(ctx: &mut Ctx) {
         }
         let uid = opts.get("uid");
         let gid = opts.get("gid").or(uid);
+        // A POSIX user needs a directory it owns: the file system's root
+        // belongs to root (0755), so an access point for uid 999 without a
+        // root directory of its own could not write.
+        let root_directory = opts
+            .get("root_directory")
+            .cloned()
+            .or_else(|| uid.map(|_| format!("/{key}")));
+        if opts.contains_key("permissions") && root_directory.is_none() {
+            ctx.warn(
+                &path.key("driver_opts").key("permissions"),
+                "`permissions` applies to the directory the access point creates, and there is none",
+                "set `root_directory` (or `uid`/`gid`) on the volume too",
+            );
+        }
         let access_point = format!("{norm}AccessPoint");
         ctx.t.add(
             access_point.clone(),
@@ -223,8 +232,8 @@ pub fn volumes(ctx: &mut Ctx) {
                     uid: u.clone(),
                     gid: gid.cloned().unwrap_or_default(),
                 }),
-                root_directory: opts.get("root_directory").map(|dir| RootDirectory {
-                    path: dir.clone(),
+                root_directory: root_directory.map(|dir| RootDirectory {
+                    path: dir,
                     creation_info: uid.map(|u| CreationInfo {
                         owner_uid: u.clone(),
                         owner_gid: gid.cloned().unwrap_or_default(),
@@ -245,8 +254,65 @@ pub fn volumes(ctx: &mut Ctx) {
                 file_system_arn: fs_arn,
                 access_point,
                 mount_targets,
+                mount_group,
             },
         );
+    }
+}
+
+/// Every mount goes over TLS and through an access point (whose POSIX user
+/// and directory the tasks cannot escape); the tasks' roles grant the rest.
+fn file_system_policy() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RequireTls",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+            },
+            {
+                "Sid": "RequireAccessPoint",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": [
+                    "elasticfilesystem:ClientMount",
+                    "elasticfilesystem:ClientWrite",
+                    "elasticfilesystem:ClientRootAccess"
+                ],
+                "Condition": {"Null": {"elasticfilesystem:AccessPointArn": "true"}}
+            }
+        ]
+    })
+}
+
+/// NFS into each volume's mount targets from the services that mount it,
+/// through their own groups (a network's group would admit every member).
+pub fn mount_access(ctx: &mut Ctx, plans: &[super::service::ServicePlan]) {
+    let volumes = ctx.volumes.clone();
+    for (key, volume) in &volumes {
+        let Some(group) = &volume.mount_group else {
+            continue;
+        };
+        for plan in plans.iter().filter(|p| p.efs_volumes.contains(key)) {
+            let Some(source) = &plan.own_group else {
+                continue;
+            };
+            ctx.t.add(
+                format!("{}NfsFrom{}", volume.id, plan.id),
+                Resource::new(SecurityGroupIngress {
+                    group_id: Expr::get_att(group, "GroupId"),
+                    ip_protocol: "tcp".into(),
+                    from_port: Some(2049),
+                    to_port: Some(2049),
+                    cidr_ip: None,
+                    source_security_group_id: Some(source.clone()),
+                    description: format!("NFS from service {}", plan.name),
+                }),
+            );
+        }
     }
 }
 

@@ -4,8 +4,8 @@
 use super::spec::ServiceSpec;
 use crate::cfn::Expr;
 use crate::cfn::resources::*;
+use crate::convert::Ctx;
 use crate::convert::ports::LoadBalancerPlan;
-use crate::convert::{Ctx, INIT_IMAGE};
 use compose::model::{Service, Ulimit as ComposeUlimit};
 use compose::node::KeyPath;
 
@@ -24,7 +24,7 @@ pub fn all(ctx: &mut Ctx, spec: &ServiceSpec, s: &Service, lb: &LoadBalancerPlan
     let mut volumes = spec.storage.volumes.clone();
     let mut mount_points = spec.storage.mount_points.clone();
     if !spec.secrets.env.is_empty() {
-        let init = secrets_init(spec, &log);
+        let init = secrets_init(spec, &log, &ctx.init_image);
         depends.push(ContainerDependency {
             container_name: init.name.clone(),
             condition: "SUCCESS".into(),
@@ -78,10 +78,14 @@ pub fn all(ctx: &mut Ctx, spec: &ServiceSpec, s: &Service, lb: &LoadBalancerPlan
 }
 
 /// Writes the secrets to `/run/secrets`, then exits.
-fn secrets_init(spec: &ServiceSpec, log: &LogConfiguration) -> ContainerDefinition {
+fn secrets_init(
+    spec: &ServiceSpec,
+    log: &LogConfiguration,
+    init_image: &str,
+) -> ContainerDefinition {
     ContainerDefinition {
         name: format!("{}_Secrets_InitContainer", spec.id),
-        image: INIT_IMAGE.into(),
+        image: init_image.to_string(),
         essential: false,
         command: Some(vec![
             Expr::str("sh"),
@@ -109,7 +113,7 @@ fn search_domains_init(
 ) -> ContainerDefinition {
     ContainerDefinition {
         name: format!("{}_ResolvConf_InitContainer", spec.id),
-        image: INIT_IMAGE.into(),
+        image: ctx.init_image.clone(),
         essential: false,
         command: Some(vec![
             Expr::str("sh"),

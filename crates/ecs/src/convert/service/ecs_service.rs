@@ -17,11 +17,9 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             Resource::new(SecurityGroup {
                 group_description: format!("{} service {name}", ctx.name()),
                 vpc_id: ctx.vpc.clone(),
-                security_group_egress: vec![EgressRule {
-                    ip_protocol: "-1".into(),
-                    cidr_ip: "0.0.0.0/0".into(),
-                    description: "Outbound traffic (image pulls, AWS APIs, the internet)".into(),
-                }],
+                security_group_egress: vec![EgressRule::anywhere(
+                    "Outbound traffic (image pulls, AWS APIs, the internet)",
+                )],
                 tags,
             }),
         );
@@ -87,7 +85,13 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
                     }
                     .into(),
                     security_groups: spec.network.security_groups.clone(),
-                    subnets: ctx.subnets.clone(),
+                    // On EC2, awsvpc tasks never get a public IP: they live
+                    // in private subnets with a NAT route.
+                    subnets: if fargate {
+                        ctx.subnets.clone()
+                    } else {
+                        ctx.private_subnets.clone()
+                    },
                 },
             },
             load_balancers,

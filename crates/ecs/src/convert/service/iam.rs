@@ -101,6 +101,8 @@ fn create_log_group(name: &str, spec: &ServiceSpec) -> InlinePolicy {
     }
 }
 
+/// ECS tasks of this account only: `aws:SourceAccount` keeps another
+/// account's tasks from being handed the role (the confused deputy).
 fn ecs_tasks_trust() -> PolicyDocument {
     PolicyDocument::new(vec![Statement {
         effect: "Allow".into(),
@@ -109,6 +111,8 @@ fn ecs_tasks_trust() -> PolicyDocument {
         }),
         action: vec!["sts:AssumeRole".into()],
         resource: None,
-        condition: None,
+        condition: Some(serde_json::json!({
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        })),
     }])
 }

@@ -32,6 +32,11 @@ pub struct ServicePlan {
     /// The group that receives ingress from the load balancer.
     pub ingress_group: Expr,
     pub gpu: Option<GpuPlan>,
+    /// `x-aws-deregistration_delay`, seconds.
+    pub deregistration_delay: Option<i64>,
+    /// The service's own group, and the EFS volumes it mounts through it.
+    pub own_group: Option<Expr>,
+    pub efs_volumes: Vec<String>,
 }
 
 pub fn services(
@@ -85,5 +90,8 @@ fn emit(
         security_groups: spec.network.security_groups.clone(),
         ingress_group: spec.network.ingress_group.clone(),
         gpu: spec.gpu.clone(),
+        deregistration_delay: spec.deregistration_delay,
+        own_group: spec.network.own_group.as_ref().map(Expr::reference),
+        efs_volumes: spec.storage.efs_volumes.clone(),
     }
 }

@@ -39,14 +39,33 @@ pub fn service(
     let gpu = gpu(ctx, s, path, cpus, memory, replicas, autoscaling.as_ref());
     let size = size(ctx, s, path, cpus, memory, gpu.is_none());
     let runtime_platform = platform(ctx, s, path);
+    let deregistration_delay = deregistration_delay(ctx, s, path);
     let (logging, creates_log_group) = logging(ctx, s, path);
-    let network = network(ctx, name, id, s, lb, public_ip, gpu.is_none(), path);
-    let pull = pull_credentials(ctx, &iam, path);
-    let secret_files = secret_files(ctx, s, path, secrets, pull);
     let mut depends_on = Vec::new();
     let storage = storage(ctx, id, s, path, &mut iam, &mut depends_on);
+    let mounts_efs = !storage.efs_volumes.is_empty();
+    let network = network(
+        ctx,
+        name,
+        id,
+        s,
+        lb,
+        public_ip,
+        gpu.is_none(),
+        mounts_efs,
+        path,
+    );
+    let pull = pull_credentials(ctx, &iam, path);
+    let secret_files = secret_files(ctx, s, path, secrets, pull);
     let update = deploy.and_then(|d| d.update_config.as_ref());
-    let percents = deployment_percents(ctx, &path.key("deploy"), update, update_ext, replicas);
+    let percents = deployment_percents(
+        ctx,
+        &path.key("deploy"),
+        update,
+        update_ext,
+        replicas,
+        storage.writes_efs,
+    );
     for p in lb.ports_of(name) {
         depends_on.push(p.listener_id());
     }
@@ -70,8 +89,27 @@ pub fn service(
         iam,
         logging,
         creates_log_group,
+        deregistration_delay,
         depends_on,
     }
+}
+
+/// `x-aws-deregistration_delay`: how long the load balancer drains a
+/// stopping task, 0 to 3600 seconds.
+fn deregistration_delay(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Option<i64> {
+    let reader = ctx.reader(&s.extensions, path.clone());
+    let delay: Option<i64> =
+        ctx.ok(reader.get("x-aws-deregistration_delay", "a number of seconds"));
+    if let Some(d) = delay
+        && !(0..=3600).contains(&d)
+    {
+        ctx.error(
+            &path.key("x-aws-deregistration_delay"),
+            format!("{d} s is not a deregistration delay"),
+            "give 0 to 3600 seconds",
+        );
+    }
+    delay
 }
 
 /// The options ECS's awslogs driver takes on every launch type.
@@ -439,6 +477,7 @@ fn network(
     lb: &LoadBalancerPlan,
     public_ip: Option<bool>,
     fargate: bool,
+    mounts_efs: bool,
     path: &KeyPath,
 ) -> Network {
     let mut security_groups: Vec<Expr> = Vec::new();
@@ -453,15 +492,20 @@ fn network(
     }
     let has_ports = lb.ports_of(name).next().is_some();
     let mut own_group = None;
-    let ingress_group = match ingress_group {
-        Some(g) => g,
-        None if has_ports || security_groups.is_empty() => {
-            let sg = format!("{id}ServiceSecurityGroup");
-            security_groups.push(Expr::reference(&sg));
-            own_group = Some(sg.clone());
-            Expr::reference(sg)
-        }
-        None => security_groups[0].clone(),
+    // A service with only external groups (never modified) gets a group of
+    // its own; so does one that mounts EFS, because the mount targets admit
+    // NFS from the services that mount them only, not from their networks.
+    let needs_own =
+        mounts_efs || (ingress_group.is_none() && (has_ports || security_groups.is_empty()));
+    if needs_own {
+        let sg = format!("{id}ServiceSecurityGroup");
+        security_groups.push(Expr::reference(&sg));
+        own_group = Some(sg);
+    }
+    let ingress_group = match (ingress_group, &own_group) {
+        (Some(g), _) => g,
+        (None, Some(sg)) => Expr::reference(sg),
+        (None, None) => security_groups[0].clone(),
     };
     if !fargate && public_ip == Some(true) {
         ctx.warn(
@@ -673,7 +717,9 @@ fn storage(
                     });
                     iam.task_policies.push(mount_policy(id, &plan, v.read_only));
                     depends_on.extend(plan.mount_targets.iter().cloned());
+                    out.efs_volumes.push(v.source.clone());
                 }
+                out.writes_efs |= !v.read_only;
                 out.mount_points.push(MountPoint {
                     container_path: v.target.clone(),
                     source_volume: vol_name,
@@ -746,8 +792,12 @@ fn deployment_percents(
     update: Option<&compose::model::UpdateConfig>,
     ext: UpdateExtensions,
     replicas: i64,
+    writes_efs: bool,
 ) -> (i64, i64) {
-    let (mut min, mut max) = (100, 200);
+    // Two tasks writing one EFS directory at once (a database's old and new
+    // server) corrupt it or fail on its lock: the old task stops before the
+    // new one starts, unless the user chose otherwise.
+    let (mut min, mut max) = if writes_efs { (0, 100) } else { (100, 200) };
     let (ext_min, ext_max) = ext.unwrap_or((None, None));
     if let Some(p) = update.and_then(|u| u.parallelism)
         && (ext_min.is_none() || ext_max.is_none())

@@ -31,6 +31,9 @@ pub struct ServiceSpec {
     pub logging: LogConfiguration,
     /// `awslogs-create-group: "true"`: the execution role may create it.
     pub creates_log_group: bool,
+    /// `x-aws-deregistration_delay`: seconds the load balancer drains a
+    /// task's connections.
+    pub deregistration_delay: Option<i64>,
     /// Logical IDs the ECS service must wait for (listeners, mount
     /// targets, the services it depends on).
     pub depends_on: Vec<String>,
@@ -84,6 +87,10 @@ pub struct SecretFiles {
 pub struct Storage {
     pub volumes: Vec<TaskVolume>,
     pub mount_points: Vec<MountPoint>,
+    /// The top-level volumes (EFS) the service mounts.
+    pub efs_volumes: Vec<String>,
+    /// One of them is mounted read-write.
+    pub writes_efs: bool,
 }
 
 /// What the task role is granted.
