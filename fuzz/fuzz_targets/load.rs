@@ -3,8 +3,15 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
+/// One folder for the whole run, rewritten by each input: a fresh temporary
+/// folder per input spent more time in the kernel than in the loader.
+fn scratch() -> &'static tempfile::TempDir {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap())
+}
+
 fuzz_target!(|data: &[u8]| {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch();
     std::fs::write(dir.path().join("compose.yaml"), data).unwrap();
     std::fs::write(dir.path().join(".env"), "TAG=1.0\nPORT=80\n").unwrap();
     std::fs::write(

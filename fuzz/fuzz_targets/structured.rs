@@ -6,6 +6,13 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
 
+/// One folder for the whole run, rewritten by each input: a fresh temporary
+/// folder per input spent more time in the kernel than in the loader.
+fn scratch() -> &'static tempfile::TempDir {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap())
+}
+
 #[derive(Arbitrary, Debug)]
 struct Project {
     services: Vec<Service>,
@@ -331,7 +338,7 @@ fn project(p: &Project) -> Value {
 
 fuzz_target!(|p: Project| {
     let text = serde_json::to_string(&project(&p)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch();
     std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
     let mut env = compose::Environment::new();
     env.insert("SECRET_VALUE", "s3cret");
