@@ -495,7 +495,7 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
     (
         "x-aws-private_subnets",
         "project",
-        "private subnets with a route to a NAT gateway, one per zone, for GPU services on EC2 (their tasks get no public IP): defaults of the `PrivateSubnet1`… parameters; otherwise `up` finds them",
+        "private subnets with a route to a NAT gateway, one per zone, for tasks without a public IP (GPU services on EC2, `x-aws-assign_public_ip: false`): defaults of the `PrivateSubnet1`… parameters; otherwise `up` finds them",
     ),
     (
         "x-aws-init_image",
@@ -525,7 +525,7 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
     (
         "x-aws-assign_public_ip",
         "service",
-        "`false` for private subnets with a NAT gateway (default `true` on Fargate)",
+        "`false`: no public IP; the tasks run in the private subnets with a NAT gateway (`PrivateSubnet1`…) (default `true` on Fargate)",
     ),
     (
         "x-aws-autoscaling",

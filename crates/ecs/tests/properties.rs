@@ -1,7 +1,10 @@
 //! Properties of the whole pipeline over generated Compose projects:
 //! - `config`'s output, loaded again, prints the same;
 //! - `convert` is deterministic;
-//! - every template parses as JSON and as YAML to the same document.
+//! - every template parses as JSON and as YAML to the same document;
+//! - every template keeps AWS's rules (`rules/`).
+
+mod rules;
 
 use compose::{Environment, LoadOptions};
 use proptest::prelude::*;
@@ -118,6 +121,7 @@ proptest! {
         let Ok(loaded) = load_text(dir.path(), &text) else { return Ok(()); };
         let convert = || ecs::convert(&loaded.project, &loaded.positions, &ecs::Options::default());
         let (Ok(a), Ok(b)) = (convert(), convert()) else { return Ok(()); };
+        rules::assert_hold(&text, &a.template);
         let Ok(json) = a.render(ecs::Format::Json) else { return Ok(()); };
         prop_assert_eq!(Ok(json.clone()), b.render(ecs::Format::Json));
         prop_assert_eq!(a.render(ecs::Format::Yaml), b.render(ecs::Format::Yaml));

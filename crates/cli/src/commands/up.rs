@@ -251,29 +251,18 @@ async fn up(
     .await?;
     let mut values = BTreeMap::new();
     values.insert("VpcId".to_string(), net.vpc.clone());
-    for (prefix, chosen, named) in [
-        ("Subnet", &net.subnets, &subnet_defaults),
-        ("PrivateSubnet", &net.private_subnets, &private_defaults),
-    ] {
-        for (i, s) in chosen.iter().enumerate() {
-            let key = format!("{prefix}{}", i + 1);
-            // An update keeps the subnets the stack runs in, unless the
-            // Compose file names others: EFS allows one mount target per
-            // zone, and a new one in another subnet of the zone is refused.
-            let kept = existing
-                .as_ref()
-                .filter(|_| named.get(i).is_none_or(Option::is_none))
-                .and_then(|st| {
-                    st.parameters()
-                        .iter()
-                        .find(|p| p.parameter_key() == Some(key.as_str()))
-                        .and_then(|p| p.parameter_value())
-                        .filter(|v| !v.is_empty())
-                        .map(str::to_string)
-                });
-            values.insert(key, kept.unwrap_or_else(|| s.clone()));
-        }
-    }
+    let deployed: BTreeMap<String, String> = existing
+        .iter()
+        .flat_map(|st| st.parameters())
+        .filter_map(|p| Some((p.parameter_key()?.into(), p.parameter_value()?.into())))
+        .collect();
+    values.extend(subnet_values(
+        &[
+            ("Subnet", &net.subnets, &subnet_defaults),
+            ("PrivateSubnet", &net.private_subnets, &private_defaults),
+        ],
+        &deployed,
+    ));
     if let Some(wanted) = &conversion.existing_load_balancer {
         let found = load_balancer::resolve(&aws, wanted).await?;
         values.insert("LoadBalancerArn".to_string(), found.arn);
@@ -373,6 +362,29 @@ async fn up(
     .await;
     source.clean_up(&aws).await;
     result
+}
+
+type SubnetKind<'a> = (&'a str, &'a Vec<String>, &'a Vec<Option<String>>);
+
+/// `Subnet1..N` and `PrivateSubnet1..N` (prefix, chosen, named in the
+/// Compose file). An update keeps the subnets the stack runs in, unless the
+/// Compose file names others: EFS allows one mount target per zone, and a
+/// new one in another subnet of the zone is refused.
+fn subnet_values(
+    kinds: &[SubnetKind],
+    deployed: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut values = Vec::new();
+    for (prefix, chosen, named) in kinds {
+        for (i, s) in chosen.iter().enumerate() {
+            let key = format!("{prefix}{}", i + 1);
+            let kept = deployed
+                .get(&key)
+                .filter(|v| !v.is_empty() && named.get(i).is_none_or(Option::is_none));
+            values.push((key, kept.unwrap_or(s).clone()));
+        }
+    }
+    values
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -569,4 +581,49 @@ async fn retained_filesystem(aws: &Aws, project: &str, volume: &str) -> Result<S
         ));
     }
     Ok(found.pop().map(|f| f.1).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn an_update_keeps_the_deployed_subnets_unless_the_file_names_others() {
+        let chosen = ids(&["subnet-new1", "subnet-new2"]);
+        let private = ids(&["subnet-p1"]);
+        let unnamed = vec![None, None];
+        let deployed: BTreeMap<String, String> = [
+            ("Subnet1", "subnet-old1"),
+            ("Subnet2", ""),
+            ("PrivateSubnet1", "subnet-oldp"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let values = subnet_values(
+            &[
+                ("Subnet", &chosen, &unnamed),
+                ("PrivateSubnet", &private, &vec![Some("subnet-p1".into())]),
+            ],
+            &deployed,
+        );
+        assert_eq!(
+            values,
+            vec![
+                // kept from the deployed stack
+                ("Subnet1".to_string(), "subnet-old1".to_string()),
+                // the stack had none: the new choice
+                ("Subnet2".to_string(), "subnet-new2".to_string()),
+                // the Compose file names it: the file wins
+                ("PrivateSubnet1".to_string(), "subnet-p1".to_string()),
+            ]
+        );
+        // A first deployment takes what was chosen.
+        let first = subnet_values(&[("Subnet", &chosen, &unnamed)], &BTreeMap::new());
+        assert_eq!(first[0].1, "subnet-new1");
+    }
 }

@@ -115,7 +115,7 @@ pub fn choose_private(
     }
     if by_zone.len() < count {
         return Err(format!(
-            "GPU services run on EC2 instances, where tasks get no public IP: they need private subnets whose route table sends 0.0.0.0/0 to a NAT gateway, in {count} availability zones, and VPC {vpc} has them in {}. Add a NAT gateway and private subnets (or VPC endpoints for ECS, ECR, CloudWatch Logs and Secrets Manager), or list them with x-aws-private_subnets",
+            "Tasks without a public IP (GPU services on EC2, services with x-aws-assign_public_ip: false) need private subnets whose route table sends 0.0.0.0/0 to a NAT gateway, in {count} availability zones, and VPC {vpc} has them in {}. Add a NAT gateway and private subnets (or VPC endpoints for ECS, ECR, CloudWatch Logs and Secrets Manager), or list them with x-aws-private_subnets",
             by_zone.len()
         ));
     }

@@ -96,6 +96,9 @@ pub(crate) struct Ctx<'a> {
     /// The subnets of EC2 capacity: private, with a NAT route (`up` fills
     /// the `PrivateSubnet…` parameters when a service runs there).
     pub private_subnets: Vec<Expr>,
+    /// `x-aws-subnets` named the subnets: the user chose where Fargate
+    /// tasks without a public IP run.
+    pub subnets_named: bool,
     pub cluster: cluster::ClusterRef,
     /// Network key → the security group its members share.
     pub networks: BTreeMap<String, network::NetworkRef>,
@@ -223,6 +226,7 @@ pub fn convert(
         vpc: Expr::reference("VpcId"),
         subnets: Vec::new(),
         private_subnets: Vec::new(),
+        subnets_named: false,
         cluster: cluster::ClusterRef::default(),
         networks: BTreeMap::new(),
         volumes: BTreeMap::new(),
@@ -298,6 +302,7 @@ pub fn convert(
         }
     }
     parameters(&mut ctx, vpc.as_deref(), subnets.as_deref(), subnet_count);
+    ctx.subnets_named = subnets.is_some();
 
     // The key check only reads the project: it runs beside the conversion,
     // and its findings go where a sequential run would have put them.
@@ -315,7 +320,7 @@ pub fn convert(
         ports::emit(&mut ctx, &lb, &plans);
         storage::mount_access(&mut ctx, &plans);
         cluster::gpu_capacity(&mut ctx, &plans);
-        if plans.iter().any(|p| p.gpu.is_some()) {
+        if plans.iter().any(|p| p.private) {
             private_subnet_parameters(&mut ctx, private.as_deref());
             drop_unused_public_subnets(&mut ctx);
         }
@@ -399,8 +404,8 @@ fn parameters(ctx: &mut Ctx, vpc: Option<&str>, subnets: Option<&[String]>, coun
     }
 }
 
-/// A project of EC2 services only (no load balancer, no EFS) uses no public
-/// subnet: its `Subnet…` parameters go (`up` fills what the template has).
+/// A project of private services only (no load balancer, no EFS) uses no
+/// public subnet: its `Subnet…` parameters go (`up` fills what the template has).
 fn drop_unused_public_subnets(ctx: &mut Ctx) {
     let text = serde_json::to_string(&ctx.t.resources.values().collect::<Vec<_>>())
         .expect("resources serialize");
@@ -411,7 +416,8 @@ fn drop_unused_public_subnets(ctx: &mut Ctx) {
     }
 }
 
-/// `PrivateSubnet1..N`, one per zone of `Subnet1..N`, for EC2 capacity.
+/// `PrivateSubnet1..N`, one per zone of `Subnet1..N`, for tasks (and EC2
+/// instances) without a public IP.
 fn private_subnet_parameters(ctx: &mut Ctx, named: Option<&[String]>) {
     let count = ctx.private_subnets.len();
     for i in 1..=count {
@@ -420,7 +426,7 @@ fn private_subnet_parameters(ctx: &mut Ctx, named: Option<&[String]>) {
             Parameter {
                 kind: "AWS::EC2::Subnet::Id".into(),
                 description: format!(
-                    "Private subnet {i} of {count} for EC2 capacity, with a route to a NAT gateway (docker ecs up uses x-aws-private_subnets or finds them)"
+                    "Private subnet {i} of {count} for tasks without a public IP, with a route to a NAT gateway (docker ecs up uses x-aws-private_subnets or finds them)"
                 ),
                 default: named
                     .and_then(|s| s.get(i - 1))

@@ -85,12 +85,10 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
                     }
                     .into(),
                     security_groups: spec.network.security_groups.clone(),
-                    // On EC2, awsvpc tasks never get a public IP: they live
-                    // in private subnets with a NAT route.
-                    subnets: if fargate {
-                        ctx.subnets.clone()
-                    } else {
+                    subnets: if spec.private(ctx.subnets_named) {
                         ctx.private_subnets.clone()
+                    } else {
+                        ctx.subnets.clone()
                     },
                 },
             },

@@ -37,6 +37,8 @@ pub struct ServicePlan {
     /// The service's own group, and the EFS volumes it mounts through it.
     pub own_group: Option<Expr>,
     pub efs_volumes: Vec<String>,
+    /// Its tasks get no public IP, so they run in the NAT subnets.
+    pub private: bool,
 }
 
 pub fn services(
@@ -93,5 +95,6 @@ fn emit(
         deregistration_delay: spec.deregistration_delay,
         own_group: spec.network.own_group.as_ref().map(Expr::reference),
         efs_volumes: spec.storage.efs_volumes.clone(),
+        private: spec.private(ctx.subnets_named),
     }
 }

@@ -43,6 +43,13 @@ impl ServiceSpec {
     pub fn fargate(&self) -> bool {
         self.gpu.is_none()
     }
+
+    /// Does it run in the private subnets? A task without a public IP
+    /// (every awsvpc task on EC2) reaches registries and AWS APIs only
+    /// through a NAT, unless the user named the subnets for Fargate.
+    pub fn private(&self, subnets_named: bool) -> bool {
+        !self.fargate() || !(self.network.assign_public_ip || subnets_named)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,204 @@
+//! Rules of target groups, listeners and the load balancer's own group.
+
+use super::{admits_tcp, of, resource, target, task_of};
+use ecs::cfn::Template;
+use ecs::cfn::resources::{Properties, SecurityGroupIngress, TargetGroup};
+use std::collections::BTreeSet;
+
+/// The port a target group's health check probes: `traffic-port` (the
+/// default) is the port each target registered with.
+fn health_port(tg: &TargetGroup, container_port: i64) -> i64 {
+    match tg.health_check_port.as_deref() {
+        None | Some("traffic-port") => container_port,
+        Some(p) => p.parse().unwrap_or(-1),
+    }
+}
+
+/// The security groups of the load balancer that forwards to `tg_id`, when
+/// the template creates it (None: an existing one, known only at `up`).
+fn load_balancer_groups<'a>(t: &'a Template, tg_id: &str) -> Option<Vec<&'a str>> {
+    let (_, listener) = of!(t, Listener).find(|(_, l)| {
+        l.default_actions
+            .iter()
+            .any(|a| target(&a.target_group_arn) == Some(tg_id))
+    })?;
+    match resource(t, target(&listener.load_balancer_arn)?)? {
+        Properties::LoadBalancer(lb) => {
+            Some(lb.security_groups.iter().filter_map(target).collect())
+        }
+        _ => None,
+    }
+}
+
+fn from_load_balancer(i: &SecurityGroupIngress, sources: Option<&[&str]>) -> bool {
+    match sources {
+        Some(ids) => i
+            .source_security_group_id
+            .as_ref()
+            .and_then(target)
+            .is_some_and(|s| ids.contains(&s)),
+        None => i.source_security_group_id.is_some() || i.cidr_ip.is_some(),
+    }
+}
+
+/// Lesson 1: an NLB health-checks a UDP target group over TCP on the same
+/// port, and ALB/NLB checks come from the load balancer's own addresses. A
+/// task whose groups do not admit that probe never becomes healthy, and the
+/// deployment circuit breaker rolls the service back.
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html>
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-register-targets.html#target-security-groups>
+pub fn health_checks_reach_the_tasks(t: &Template) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, s) in of!(t, EcsService) {
+        let groups: Vec<&str> = s
+            .network_configuration
+            .awsvpc_configuration
+            .security_groups
+            .iter()
+            .filter_map(target)
+            .collect();
+        for lb in &s.load_balancers {
+            let Some(tg_id) = target(&lb.target_group_arn) else {
+                continue;
+            };
+            let Some(Properties::TargetGroup(tg)) = resource(t, tg_id) else {
+                out.push(format!("{id}: target group {tg_id} is not in the template"));
+                continue;
+            };
+            let port = health_port(tg, lb.container_port);
+            let sources = load_balancer_groups(t, tg_id);
+            let reached = of!(t, SecurityGroupIngress).any(|(_, i)| {
+                target(&i.group_id).is_some_and(|g| groups.contains(&g))
+                    && admits_tcp(i, port)
+                    && from_load_balancer(i, sources.as_deref())
+            });
+            if !reached {
+                out.push(format!(
+                    "{id}: {tg_id} health-checks TCP port {port}, which no ingress of the service's groups admits from the load balancer"
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The HTTP codes a matcher accepts ("200", "200-399", "200,302").
+fn codes(matcher: &str) -> BTreeSet<i64> {
+    let mut set = BTreeSet::new();
+    for part in matcher.split(',') {
+        let (from, to) = part.split_once('-').unwrap_or((part, part));
+        if let (Ok(a), Ok(b)) = (from.trim().parse::<i64>(), to.trim().parse::<i64>()) {
+            set.extend(a..=b.min(a + 1000));
+        }
+    }
+    set
+}
+
+/// Does the container behind target group `tg_id` check its own health?
+/// Then its health path is the one it checks (and answers 2xx or 3xx).
+fn checks_itself(t: &Template, tg_id: &str) -> bool {
+    of!(t, EcsService).any(|(_, s)| {
+        s.load_balancers.iter().any(|lb| {
+            target(&lb.target_group_arn) == Some(tg_id)
+                && task_of(t, s).is_some_and(|task| {
+                    task.container_definitions
+                        .iter()
+                        .any(|c| c.name == lb.container_name && c.health_check.is_some())
+                })
+        })
+    })
+}
+
+/// Lesson 3: an ALB counts only HTTP 200 as healthy unless told otherwise,
+/// and many apps answer `/` with a redirect (WordPress) or a login page
+/// (401). A service's own health path must answer 2xx or 3xx; without one,
+/// `/` also counts 4xx as alive.
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>
+pub fn http_health_checks_accept_redirects(t: &Template) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, tg) in of!(t, TargetGroup) {
+        if !matches!(tg.protocol.as_str(), "HTTP" | "HTTPS") {
+            continue;
+        }
+        let accepted = codes(tg.matcher.as_ref().map_or("200", |m| m.http_code.as_str()));
+        let wanted: &[i64] = if !checks_itself(t, id) {
+            &[200, 301, 302, 401, 403]
+        } else {
+            &[200, 301, 302]
+        };
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|c| !accepted.contains(c))
+            .map(i64::to_string)
+            .collect();
+        if !missing.is_empty() {
+            out.push(format!(
+                "{id}: the health check does not count HTTP {} as alive",
+                missing.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// Lesson 11: the load balancer needs to send only to the tasks' ports. A
+/// security group with no egress rule gets AWS's allow-all egress.
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html>
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html> (SecurityGroupEgress)
+pub fn load_balancer_sends_only_to_task_ports(t: &Template) -> Vec<String> {
+    let ports: BTreeSet<i64> = of!(t, TargetGroup)
+        .flat_map(|(_, tg)| [tg.port, health_port(tg, tg.port)])
+        .collect();
+    let mut out = Vec::new();
+    for (_, lb) in of!(t, LoadBalancer) {
+        for group in lb.security_groups.iter().filter_map(target) {
+            let Some(Properties::SecurityGroup(sg)) = resource(t, group) else {
+                continue;
+            };
+            if sg.security_group_egress.is_empty() {
+                out.push(format!("{group}: no egress rule, so AWS allows all egress"));
+            }
+            for e in &sg.security_group_egress {
+                let to_task_port = e.cidr_ip.is_none()
+                    && e.destination_security_group_id.is_some()
+                    && e.ip_protocol != "-1"
+                    && e.from_port == e.to_port
+                    && e.from_port.is_some_and(|p| ports.contains(&p));
+                if !to_task_port {
+                    out.push(format!(
+                        "{group}: egress \"{}\" goes beyond the tasks' ports",
+                        e.description
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Lesson 11: the deregistration delay is AWS's 300 s unless set, and every
+/// rollout waits for it. Ours is explicit and within what AWS accepts.
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay>
+pub fn target_groups_drain_for_a_set_time(t: &Template) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, tg) in of!(t, TargetGroup) {
+        let delay = tg
+            .target_group_attributes
+            .iter()
+            .find(|a| a.key == "deregistration_delay.timeout_seconds");
+        let seconds = delay.and_then(|a| match &a.value {
+            ecs::cfn::Expr::Str(s) => s.parse::<i64>().ok(),
+            _ => None,
+        });
+        match seconds {
+            Some(0..=3600) => {}
+            Some(s) => out.push(format!(
+                "{id}: a deregistration delay of {s} s is outside 0-3600"
+            )),
+            None => out.push(format!(
+                "{id}: no deregistration delay set (AWS waits 300 s)"
+            )),
+        }
+    }
+    out
+}

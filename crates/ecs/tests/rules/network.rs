@@ -1,0 +1,110 @@
+//! Rules of subnets and security groups: where tasks run, and what reaches
+//! them from outside.
+
+use super::{of, target};
+use ecs::cfn::resources::EcsService;
+use ecs::cfn::{Expr, Template};
+
+/// A `PrivateSubnetN` parameter: a subnet with a route to a NAT gateway,
+/// which `up` finds or `x-aws-private_subnets` names.
+fn is_private(t: &Template, e: &Expr) -> bool {
+    target(e).is_some_and(|p| p.starts_with("PrivateSubnet") && t.parameters.contains_key(p))
+}
+
+/// A subnet parameter the user named (`x-aws-subnets`): theirs to route.
+fn is_named(t: &Template, e: &Expr) -> bool {
+    target(e)
+        .and_then(|p| t.parameters.get(p))
+        .is_some_and(|p| p.default.is_some())
+}
+
+fn on_ec2(s: &EcsService) -> bool {
+    s.launch_type.as_deref() != Some("FARGATE")
+}
+
+/// Lesson 6: in `awsvpc` mode on EC2 a task never gets a public IP (ECS
+/// refuses `AssignPublicIp: ENABLED` there), so tasks and their instances
+/// reach the internet and the AWS APIs only from a subnet with a NAT route.
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-awsvpc.html>
+pub fn ec2_tasks_and_instances_sit_behind_a_nat(t: &Template) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, s) in of!(t, EcsService).filter(|(_, s)| on_ec2(s)) {
+        let net = &s.network_configuration.awsvpc_configuration;
+        if net.assign_public_ip != "DISABLED" {
+            out.push(format!("{id}: an EC2 task asks for a public IP"));
+        }
+        if !net.subnets.iter().all(|e| is_private(t, e)) {
+            out.push(format!("{id}: EC2 tasks run outside the private subnets"));
+        }
+    }
+    for (id, g) in of!(t, AutoScalingGroup) {
+        if !g.vpc_zone_identifier.iter().all(|e| is_private(t, e)) {
+            out.push(format!("{id}: instances start outside the private subnets"));
+        }
+    }
+    out
+}
+
+/// Lesson 10: a Fargate task without a public IP in a public subnet can
+/// reach no registry (not even the `/run/secrets` init image) and no AWS
+/// API; it needs a NAT route (or VPC endpoints, in subnets the user names).
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html>
+pub fn tasks_without_a_public_ip_sit_behind_a_nat(t: &Template) -> Vec<String> {
+    of!(t, EcsService)
+        .filter(|(_, s)| {
+            s.network_configuration
+                .awsvpc_configuration
+                .assign_public_ip
+                == "DISABLED"
+        })
+        .filter(|(_, s)| {
+            !s.network_configuration
+                .awsvpc_configuration
+                .subnets
+                .iter()
+                .all(|e| is_private(t, e) || is_named(t, e))
+        })
+        .map(|(id, _)| {
+            format!("{id}: tasks without a public IP run in subnets with no known way out")
+        })
+        .collect()
+}
+
+/// The transport protocols a listener protocol carries.
+fn transports(listener_protocol: &str) -> &'static [&'static str] {
+    match listener_protocol {
+        "UDP" => &["udp"],
+        "TCP_UDP" => &["tcp", "udp"],
+        _ => &["tcp"],
+    }
+}
+
+/// Lesson 11: nothing but the load balancer's listeners is open to the
+/// internet; tasks, file systems and instances are reached from groups.
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security-network.html>
+pub fn only_listeners_face_the_internet(t: &Template) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, i) in of!(t, SecurityGroupIngress).filter(|(_, i)| i.cidr_ip.is_some()) {
+        let group = target(&i.group_id);
+        let listened = of!(t, LoadBalancer)
+            .filter(|(_, lb)| lb.security_groups.iter().any(|g| target(g) == group))
+            .flat_map(|(lb_id, _)| {
+                of!(t, Listener).filter(move |(_, l)| target(&l.load_balancer_arn) == Some(lb_id))
+            })
+            .any(|(_, l)| {
+                i.from_port == Some(l.port)
+                    && i.to_port == Some(l.port)
+                    && transports(&l.protocol).contains(&i.ip_protocol.as_str())
+            });
+        if !listened {
+            out.push(format!(
+                "{id}: {} is open to {} on {}/{:?} without a listener there",
+                group.unwrap_or("?"),
+                i.cidr_ip.as_deref().unwrap_or_default(),
+                i.ip_protocol,
+                i.from_port
+            ));
+        }
+    }
+    out
+}
