@@ -230,6 +230,29 @@ pub struct ConvertArgs {
     /// AWS credentials for ECR images)
     #[arg(long)]
     pub resolve_image_digests: bool,
+
+    /// Run services on EC2 or FARGATE unless they say otherwise (over the
+    /// project's x-aws-launch_type)
+    #[arg(long, value_enum, ignore_case = true, value_name = "TYPE")]
+    pub launch_type: Option<LaunchTypeArg>,
+}
+
+/// `--launch-type`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LaunchTypeArg {
+    #[value(name = "EC2")]
+    Ec2,
+    #[value(name = "FARGATE")]
+    Fargate,
+}
+
+impl From<LaunchTypeArg> for ecs::LaunchType {
+    fn from(l: LaunchTypeArg) -> Self {
+        match l {
+            LaunchTypeArg::Ec2 => ecs::LaunchType::Ec2,
+            LaunchTypeArg::Fargate => ecs::LaunchType::Fargate,
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -282,6 +305,11 @@ pub struct UpArgs {
     /// tag then does not roll out)
     #[arg(long)]
     pub no_resolve_image_digests: bool,
+
+    /// Run services on EC2 or FARGATE unless they say otherwise (over the
+    /// project's x-aws-launch_type)
+    #[arg(long, value_enum, ignore_case = true, value_name = "TYPE")]
+    pub launch_type: Option<LaunchTypeArg>,
 }
 
 #[derive(Args, Debug)]

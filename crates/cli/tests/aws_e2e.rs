@@ -263,6 +263,36 @@ fn up_creates_the_stack_and_a_second_up_is_up_to_date() {
 }
 
 #[test]
+fn an_ec2_project_runs_on_instances_in_the_nat_subnets_and_goes_down() {
+    let moto = Moto::start();
+    let private = moto.fixture(&["private-network"]);
+    let app = App::new();
+    let up = app
+        .run(
+            &moto,
+            &["up", "--launch-type", "EC2", "--progress", "plain"],
+        )
+        .ok();
+    has(&up.stdout(), "Stack demo CREATE_COMPLETE");
+    // The instances and the tasks run in the subnets behind the NAT.
+    let chosen: Vec<String> = ["PrivateSubnet1", "PrivateSubnet2"]
+        .iter()
+        .map(|k| moto.fixture(&["stack-parameter", "demo", k]))
+        .collect();
+    for subnet in &chosen {
+        assert!(
+            private.split(' ').any(|p| p == subnet),
+            "{subnet} not in {private}"
+        );
+    }
+    let group = moto.fixture(&["physical-id", "demo", "WebAutoScalingGroup"]);
+    assert_eq!(moto.fixture(&["asg", &group]), "0 2 m7i.large");
+    let down = app.run(&moto, &["down", "--progress", "plain"]).ok();
+    has(&down.stdout(), "Stack demo deleted");
+    assert_eq!(moto.fixture(&["stack-status", "demo"]), "NONE");
+}
+
+#[test]
 fn a_change_goes_through_a_change_set_and_dry_run_changes_nothing() {
     let moto = Moto::start();
     let app = App::new();

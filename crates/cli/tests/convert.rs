@@ -233,3 +233,27 @@ fn secure_defaults_measured_by_checkov() {
     }
     assert!(passed >= 30);
 }
+
+#[test]
+fn launch_type_moves_the_project_to_ec2_in_any_case_and_refuses_others() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = workspace_root().join("crates/ecs/tests/fixtures/simple");
+    let o = convert_in(
+        &dir,
+        &["--launch-type", "ec2", "--format", "json"],
+        home.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        t["Resources"]["SimpleCapacityProvider"]["Type"],
+        "AWS::ECS::CapacityProvider"
+    );
+    let o = convert_in(&dir, &["--launch-type", "EC3"], home.path());
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("EC2") && stderr.contains("FARGATE"),
+        "{stderr}"
+    );
+}

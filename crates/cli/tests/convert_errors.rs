@@ -357,6 +357,80 @@ const CASES: &[Case] = &[
         "services:\n  web:\n    image: nginx\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n    name: arn:aws:ssm:us-east-1:123456789012:parameter/db\n    x-aws-keys: [password]\n",
         &["secrets.db.x-aws-keys", "needs a Secrets Manager secret"],
     ),
+    case(
+        "unknown-launch-type",
+        "services:\n  web:\n    image: nginx\n    x-aws-launch_type: EC3\n",
+        &[
+            "compose.yaml:4:24",
+            "services.web.x-aws-launch_type",
+            "\"EC3\" is not a launch type",
+            "write `EC2` or `FARGATE`",
+        ],
+    ),
+    case(
+        "gpu-on-fargate",
+        "services:\n  ml:\n    image: tf\n    x-aws-launch_type: FARGATE\n    gpus: all\n",
+        &[
+            "services.ml.x-aws-launch_type",
+            "Fargate has no GPUs",
+            "GPU services run on EC2",
+        ],
+    ),
+    case(
+        "x86-instance-for-arm64",
+        "services:\n  api:\n    image: api\n    platform: linux/arm64\n    x-aws-launch_type: EC2\n    x-aws-instance_type: m7i.large\n",
+        &[
+            "compose.yaml:6:26",
+            "services.api.x-aws-instance_type",
+            "m7i.large is an x86_64 instance type, and the service's platform is linux/arm64",
+            "Graviton",
+        ],
+    ),
+    case(
+        "bad-platform-version",
+        "services:\n  api:\n    image: api\n    x-aws-platform_version: latest-ish\n",
+        &[
+            "services.api.x-aws-platform_version",
+            "not a Fargate platform version",
+            "LATEST or a version such as 1.4.0",
+        ],
+    ),
+    case(
+        "instances-not-a-range",
+        "services:\n  api:\n    image: api\n    x-aws-launch_type: EC2\n    x-aws-instances: {min: 3, max: 2}\n",
+        &[
+            "services.api.x-aws-instances",
+            "min 3 and max 2 are not a range of instances",
+        ],
+    ),
+    case(
+        "instances-unknown-key",
+        "services:\n  api:\n    image: api\n    x-aws-launch_type: EC2\n    x-aws-instances: {minimum: 1}\n",
+        &[
+            "services.api.x-aws-instances",
+            "min, max and target_capacity",
+        ],
+    ),
+    case(
+        "placement-ecs-cannot-express",
+        "services:\n  api:\n    image: api\n    x-aws-launch_type: EC2\n    deploy:\n      placement:\n        constraints: [node.role == manager]\n",
+        &[
+            "compose.yaml:7:23",
+            "services.api.deploy.placement.constraints[0]",
+            "ECS cannot express the placement constraint \"node.role == manager\"",
+            "node.labels.<name>",
+        ],
+    ),
+    Case {
+        name: "placement-on-fargate-is-named",
+        compose: "services:\n  api:\n    image: api\n    deploy:\n      placement:\n        constraints: [node.labels.disk == ssd]\n",
+        args: &["--strict"],
+        expect: &[
+            "services.api.deploy.placement",
+            "`placement` is ignored: ECS places Fargate tasks itself",
+            "x-aws-launch_type: EC2",
+        ],
+    },
 ];
 
 #[test]

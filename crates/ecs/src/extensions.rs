@@ -112,6 +112,16 @@ pub struct AutoScaling {
     pub max: Option<i64>,
 }
 
+/// `x-aws-instances`: the size of a service's EC2 capacity.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Instances {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    /// Managed scaling's target utilisation, percent.
+    pub target_capacity: Option<i64>,
+}
+
 /// CloudWatch Logs accepts only these retention periods (days).
 pub const LOG_RETENTION_DAYS: &[i64] = &[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -129,6 +139,7 @@ pub const PROJECT_KEYS: &[&str] = &[
     "x-aws-access_logs_bucket",
     "x-aws-init_image",
     "x-aws-private_subnets",
+    "x-aws-launch_type",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-pull_credentials",
@@ -136,6 +147,10 @@ pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-policies",
     "x-aws-assign_public_ip",
     "x-aws-deregistration_delay",
+    "x-aws-launch_type",
+    "x-aws-instance_type",
+    "x-aws-instances",
+    "x-aws-platform_version",
 ];
 pub const DEPLOY_KEYS: &[&str] = &["x-aws-autoscaling"];
 pub const UPDATE_CONFIG_KEYS: &[&str] = &["x-aws-min_percent", "x-aws-max_percent"];

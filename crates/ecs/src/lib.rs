@@ -13,7 +13,7 @@ pub mod overlay;
 pub mod sizing;
 pub mod support;
 
-pub use convert::{Conversion, Options, convert};
+pub use convert::{Conversion, LaunchType, Options, convert};
 
 /// Output format of a template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! Task sizes: Fargate CPU/memory combinations and GPU instance types.
+//! Task sizes: Fargate CPU/memory combinations, and the EC2 instance types
+//! that fit a task.
 
 /// Fargate CPU units (1,024 per vCPU) and the memory sizes (MiB) each allows.
 fn fargate_tiers() -> Vec<(u64, Vec<u64>)> {
@@ -120,6 +121,52 @@ pub fn gpu_instance(cpus: f64, memory_bytes: u64, gpus: u64) -> Result<&'static 
         })
 }
 
+/// General-purpose sizes (name, vCPUs, GiB), from `large` up: m7i on
+/// x86_64, m7g (Graviton) on arm64, both 4 GiB per vCPU.
+const GENERAL_SIZES: &[(&str, u64, u64)] = &[
+    ("large", 2, 8),
+    ("xlarge", 4, 16),
+    ("2xlarge", 8, 32),
+    ("4xlarge", 16, 64),
+    ("8xlarge", 32, 128),
+    ("12xlarge", 48, 192),
+    ("16xlarge", 64, 256),
+];
+
+/// The smallest general-purpose instance type with more memory than the
+/// task asks for (the ECS agent and the OS need some) and at least its
+/// vCPUs.
+pub fn general_instance(cpus: f64, memory_bytes: u64, arm64: bool) -> Result<String, String> {
+    let gib = memory_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
+    let family = if arm64 { "m7g" } else { "m7i" };
+    GENERAL_SIZES
+        .iter()
+        .find(|(_, vcpus, mem)| *mem as f64 > gib && *vcpus as f64 >= cpus)
+        .map(|(size, _, _)| format!("{family}.{size}"))
+        .ok_or_else(|| {
+            format!(
+                "no {family} instance type has more than {gib:.0} GiB and {cpus} vCPU; \
+                 name one with `x-aws-instance_type`"
+            )
+        })
+}
+
+/// Is the instance type a Graviton (arm64) one? The letter `g` after the
+/// generation says so: `m7g.large`, `c7gn.xlarge`, `g5g.xlarge`, but not
+/// `g4dn.xlarge`.
+pub fn is_graviton(instance_type: &str) -> bool {
+    let family = instance_type.split('.').next().unwrap_or_default();
+    family
+        .trim_start_matches(|c: char| c.is_ascii_lowercase())
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .contains('g')
+}
+
+/// Inferentia and Trainium instances run the Neuron AMI.
+pub fn is_neuron(instance_type: &str) -> bool {
+    instance_type.starts_with("inf") || instance_type.starts_with("trn")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +195,39 @@ mod tests {
         assert_eq!(gpu_instance(0.0, 300 * GIB, 2).unwrap(), "g4dn.metal");
         assert_eq!(gpu_instance(32.0, 32 * GIB, 2).unwrap(), "g4dn.12xlarge");
         assert!(gpu_instance(0.0, 0, 16).is_err());
+    }
+
+    #[test]
+    fn general_types_fit_the_task_with_room_for_the_agent() {
+        assert_eq!(general_instance(0.0, 0, false).unwrap(), "m7i.large");
+        assert_eq!(general_instance(0.0, 2 * GIB, true).unwrap(), "m7g.large");
+        // 8 GiB exactly leaves nothing for the agent: the next size.
+        assert_eq!(general_instance(1.0, 8 * GIB, false).unwrap(), "m7i.xlarge");
+        assert_eq!(general_instance(6.0, 0, false).unwrap(), "m7i.2xlarge");
+        assert!(general_instance(100.0, 0, false).is_err());
+    }
+
+    #[test]
+    fn graviton_and_neuron_families_are_told_apart() {
+        for arm in [
+            "m7g.large",
+            "c7gn.xlarge",
+            "g5g.xlarge",
+            "t4g.small",
+            "r8gd.2xlarge",
+        ] {
+            assert!(is_graviton(arm), "{arm}");
+        }
+        for x86 in [
+            "m7i.large",
+            "g4dn.xlarge",
+            "p5.48xlarge",
+            "inf2.xlarge",
+            "c6in.large",
+        ] {
+            assert!(!is_graviton(x86), "{x86}");
+        }
+        assert!(is_neuron("inf2.xlarge") && is_neuron("trn1.2xlarge"));
+        assert!(!is_neuron("m7i.large"));
     }
 }

@@ -310,7 +310,7 @@ pub const DEPLOY: &[(&str, Support)] = &[
     (
         "placement",
         Partial(
-            "`node.ami == …` and `node.machine == …` choose GPU hosts; other constraints are ignored with a warning",
+            "EC2 services: constraints on `node.labels.*` (the service's instances get those attributes), `node.instance_type`, `node.platform.arch`/`os` → `memberOf` placement constraints; `node.ami == …` → the instances' AMI; `spread: node.labels.*` → spread strategies; `max_replicas_per_node: 1` → `distinctInstance`. Others are an error; on Fargate, a warning",
         ),
     ),
     ("labels", Mapped("ECS service `Tags`")),
@@ -503,6 +503,31 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "the image of the init containers (secrets, search domains), which needs `sh`; default `public.ecr.aws/docker/library/busybox:1.36`. Name a copy in your registry when tasks cannot reach the public gallery",
     ),
     (
+        "x-aws-launch_type",
+        "project",
+        "`EC2` or `FARGATE` (default): where services run unless they say otherwise; `--launch-type` on `convert` and `up` overrides it",
+    ),
+    (
+        "x-aws-launch_type",
+        "service",
+        "`EC2` or `FARGATE`: this service's launch type, over `--launch-type` and the project's (GPU services run on EC2)",
+    ),
+    (
+        "x-aws-instance_type",
+        "service",
+        "the EC2 instance type of an EC2 service; default: the smallest m7i (m7g for linux/arm64, g4dn/g5 with GPUs) that fits one task",
+    ),
+    (
+        "x-aws-instances",
+        "service",
+        "`{min, max, target_capacity}` of an EC2 service's Auto Scaling group; default 0, twice the most tasks, 100 %",
+    ),
+    (
+        "x-aws-platform_version",
+        "service",
+        "the Fargate platform version (`1.4.0`); default `LATEST`",
+    ),
+    (
         "x-aws-deregistration_delay",
         "service",
         "seconds the load balancer drains a stopping task (0–3600); default 30 on an ALB, 300 on an NLB",
@@ -564,16 +589,18 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Where an `x-aws-*` extension belongs (`service`, `project`, …).
-pub fn extension_place(name: &str) -> Option<&'static str> {
-    EXTENSIONS
+/// Where an `x-aws-*` extension belongs ("service", "top level of the
+/// Compose file or service", …).
+pub fn extension_place(name: &str) -> Option<String> {
+    let places: Vec<&str> = EXTENSIONS
         .iter()
-        .find(|(n, _, _)| *n == name)
+        .filter(|(n, _, _)| *n == name)
         .map(|(_, place, _)| match *place {
             "project" => "top level of the Compose file",
-            "service" => "service",
             other => other,
         })
+        .collect();
+    (!places.is_empty()).then(|| places.join(" or "))
 }
 
 /// The README's table of `x-aws-*` extensions.

@@ -100,6 +100,8 @@ const FIXTURES: &[&str] = &[
     "existing-load-balancer",
     "external-secrets",
     "log-options",
+    "ec2",
+    "placement",
 ];
 
 #[test]
@@ -585,6 +587,125 @@ fn gpu_services_run_on_their_own_capacity_provider() {
 }
 
 #[test]
+fn gpu_capacity_runs_the_amazon_linux_2023_gpu_ami() {
+    let (_, t) = convert("gpu");
+    assert_eq!(
+        t["Parameters"]["GpuAmiId"]["Default"],
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"
+    );
+}
+
+#[test]
+fn ec2_services_get_instances_sized_for_them_and_fargate_stays_fargate() {
+    let (_, t) = convert("ec2");
+    let lt = |id: &str| props(&t, id)["LaunchTemplateData"].clone();
+    // 1 vCPU / 2 GiB fits the smallest m7i; arm64 takes Graviton.
+    assert_eq!(lt("WebLaunchTemplate")["InstanceType"], "m7i.large");
+    assert_eq!(lt("ApiLaunchTemplate")["InstanceType"], "m7g.large");
+    assert_eq!(lt("BatchLaunchTemplate")["InstanceType"], "c7i.2xlarge");
+    assert_eq!(lt("WebLaunchTemplate")["ImageId"], json!({"Ref": "AmiId"}));
+    assert_eq!(
+        lt("ApiLaunchTemplate")["ImageId"],
+        json!({"Ref": "Arm64AmiId"})
+    );
+    assert_eq!(
+        t["Parameters"]["AmiId"]["Default"],
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+    );
+    assert_eq!(
+        t["Parameters"]["Arm64AmiId"]["Default"],
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+    );
+    assert!(t["Parameters"].get("GpuAmiId").is_none());
+    assert_eq!(
+        lt("WebLaunchTemplate")["MetadataOptions"]["HttpTokens"],
+        "required"
+    );
+    assert_eq!(
+        lt("WebLaunchTemplate")["BlockDeviceMappings"][0]["Ebs"]["Encrypted"],
+        true
+    );
+    // x-aws-instances, and the defaults: none when idle, room for a rollout.
+    assert_eq!(props(&t, "ApiAutoScalingGroup")["MinSize"], "1");
+    assert_eq!(props(&t, "ApiAutoScalingGroup")["MaxSize"], "4");
+    assert_eq!(
+        props(&t, "ApiCapacityProvider")["AutoScalingGroupProvider"]["ManagedScaling"]["TargetCapacity"],
+        80
+    );
+    assert_eq!(props(&t, "WebAutoScalingGroup")["MinSize"], "0");
+    assert_eq!(props(&t, "WebAutoScalingGroup")["MaxSize"], "2");
+    let web = props(&t, "WebService");
+    assert!(web.get("LaunchType").is_none() && web.get("PlatformVersion").is_none());
+    assert_eq!(
+        web["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"],
+        "DISABLED"
+    );
+    assert_eq!(
+        props(&t, "WebTaskDefinition")["RequiresCompatibilities"],
+        json!(["EC2"])
+    );
+    // The Fargate service, with its platform version.
+    let queue = props(&t, "QueueService");
+    assert_eq!(queue["LaunchType"], "FARGATE");
+    assert_eq!(queue["PlatformVersion"], "1.4.0");
+    assert!(ids(&t).iter().all(|id| !id.starts_with("QueueLaunch")));
+}
+
+#[test]
+fn the_launch_type_option_moves_the_project_but_not_a_service_that_chose() {
+    let loaded = load("ec2");
+    let options = ecs::Options {
+        launch_type: Some(ecs::LaunchType::Fargate),
+        ..Default::default()
+    };
+    let t = ecs::convert(&loaded.project, &loaded.positions, &options)
+        .unwrap()
+        .value();
+    assert_eq!(props(&t, "WebService")["LaunchType"], "FARGATE");
+    assert_eq!(props(&t, "QueueService")["LaunchType"], "FARGATE");
+    let loaded = load("simple");
+    let options = ecs::Options {
+        launch_type: Some(ecs::LaunchType::Ec2),
+        ..Default::default()
+    };
+    let t = ecs::convert(&loaded.project, &loaded.positions, &options)
+        .unwrap()
+        .value();
+    assert!(props(&t, "SimpleService").get("LaunchType").is_none());
+    assert!(ids(&t).contains(&"SimpleCapacityProvider".to_string()));
+}
+
+#[test]
+fn placement_becomes_member_of_constraints_that_the_instances_can_meet() {
+    let (_, t) = convert("placement");
+    let service = props(&t, "SearchService");
+    assert_eq!(
+        service["PlacementConstraints"],
+        json!([
+            {"Type": "memberOf", "Expression": "attribute:disk == ssd"},
+            {"Type": "memberOf", "Expression": "attribute:tier != batch"},
+            {"Type": "memberOf", "Expression": "attribute:ecs.instance-type == r7i.large"},
+            {"Type": "memberOf", "Expression": "attribute:ecs.cpu-architecture == x86_64"},
+            {"Type": "distinctInstance"}
+        ])
+    );
+    assert_eq!(
+        service["PlacementStrategies"],
+        json!([{"Type": "spread", "Field": "attribute:ecs.availability-zone"}])
+    );
+    let data = &props(&t, "SearchLaunchTemplate")["LaunchTemplateData"];
+    assert_eq!(data["InstanceType"], "r7i.large");
+    // The label a constraint asks for is on the service's own instances.
+    let user_data = data["UserData"]["Fn::Base64"]["Fn::Join"][1][2]
+        .as_str()
+        .unwrap();
+    assert!(
+        user_data.contains(r#"ECS_INSTANCE_ATTRIBUTES={"disk":"ssd"}"#),
+        "{user_data}"
+    );
+}
+
+#[test]
 fn autoscaling_leaves_desired_count_alone() {
     let (_, t) = convert("autoscaling");
     assert_eq!(props(&t, "FooScalableTarget")["MaxCapacity"], 10);
@@ -816,7 +937,10 @@ fn warnings_name_the_ignored_keys() {
     let strict = ecs::convert(
         &loaded.project,
         &loaded.positions,
-        &ecs::Options { strict: true },
+        &ecs::Options {
+            strict: true,
+            ..Default::default()
+        },
     );
     assert_eq!(strict.unwrap_err().len(), 2);
 }

@@ -28,7 +28,10 @@ fn convert(name: &str) -> ecs::Conversion {
     };
     let loaded = compose::load(&opts).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert!(loaded.warnings.is_empty(), "{name}: {:?}", loaded.warnings);
-    let options = ecs::Options { strict: true };
+    let options = ecs::Options {
+        strict: true,
+        ..Default::default()
+    };
     ecs::convert(&loaded.project, &loaded.positions, &options).unwrap_or_else(|errors| {
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         panic!("{name}: {}", text.join("\n"))

@@ -5,10 +5,12 @@ use crate::aws::Aws;
 use crate::cli::{AwsArgs, ConvertArgs, DocFormat, ProjectArgs};
 
 /// Convert a loaded project, printing warnings; used by `convert` and `up`.
-pub fn conversion(loaded: &compose::Loaded, strict: bool) -> Result<ecs::Conversion, Failure> {
-    let options = ecs::Options { strict };
+pub fn conversion(
+    loaded: &compose::Loaded,
+    options: &ecs::Options,
+) -> Result<ecs::Conversion, Failure> {
     let conversion =
-        ecs::convert(&loaded.project, &loaded.positions, &options).map_err(Failure::Many)?;
+        ecs::convert(&loaded.project, &loaded.positions, options).map_err(Failure::Many)?;
     for w in &conversion.warnings {
         crate::report::input_warning(w);
     }
@@ -29,7 +31,11 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &ConvertArgs) -
         let pins = crate::aws::runtime().block_on(pins_for_convert(&loaded.project, aws_args))?;
         crate::images::pin(&mut loaded.project, &pins);
     }
-    let conversion = conversion(&loaded, args.strict)?;
+    let options = ecs::Options {
+        strict: args.strict,
+        launch_type: args.launch_type.map(Into::into),
+    };
+    let conversion = conversion(&loaded, &options)?;
     let format = match args.format {
         DocFormat::Json => ecs::Format::Json,
         DocFormat::Yaml => ecs::Format::Yaml,

@@ -16,10 +16,7 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Out
     // Convert once before any AWS call: a project ECS cannot run stops
     // here, offline, with every error (warnings come with the conversion
     // of the pinned images).
-    let options = ecs::Options {
-        strict: args.strict,
-    };
-    ecs::convert(&loaded.project, &loaded.positions, &options).map_err(Failure::Many)?;
+    ecs::convert(&loaded.project, &loaded.positions, &options(args)).map_err(Failure::Many)?;
     let project = loaded.project.name.clone();
     let started: Arc<Mutex<Option<String>>> = Arc::default();
     let rt = aws::runtime();
@@ -34,6 +31,13 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Out
 
 /// Containers whose image differs between two templates: (container,
 /// deployed image, new image).
+fn options(args: &UpArgs) -> ecs::Options {
+    ecs::Options {
+        strict: args.strict,
+        launch_type: args.launch_type.map(Into::into),
+    }
+}
+
 fn image_changes(
     deployed: &serde_json::Value,
     new: &serde_json::Value,
@@ -119,7 +123,7 @@ async fn up(
     let aws = Aws::connect(aws_args).await?;
     let account = aws.caller_account().await?;
     pin_images(&aws, aws_args, loaded, args).await?;
-    let conversion = super::convert::conversion(loaded, args.strict)?;
+    let conversion = super::convert::conversion(loaded, &options(args))?;
     let template = conversion.value();
     let body = ecs::cfn::to_body(&template);
     // CloudFormation's limits apply to exactly this body.

@@ -20,6 +20,11 @@ account has and moto lacks, or that only running tasks would create.
   fixture.py load-balancer NAME TYPE      make a load balancer (application or network) with a
                                           security group in the default VPC; print its ARN
   fixture.py stack-parameter STACK KEY    print a parameter of a stack
+  fixture.py private-network              add a NAT gateway and two private subnets routed
+                                          through it (an account's own setup); print their IDs
+  fixture.py physical-id STACK LOGICAL_ID print a stack resource's physical ID
+  fixture.py asg NAME                     print an Auto Scaling group's min, max and launch
+                                          template's instance type
 
 The endpoint and dummy credentials come from the environment.
 """
@@ -167,6 +172,37 @@ def stack_parameter(stack, key):
     print(next(p["ParameterValue"] for p in params if p["ParameterKey"] == key))
 
 
+def private_network():
+    ec2 = boto3.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    public = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=public[0]["SubnetId"], AllocationId=eip)["NatGateway"]["NatGatewayId"]
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    zones = sorted({s["AvailabilityZone"] for s in public})[:2]
+    ids = []
+    for i, zone in enumerate(zones):
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"172.31.{200 + i}.0/24", AvailabilityZone=zone)
+        ids.append(subnet["Subnet"]["SubnetId"])
+        ec2.associate_route_table(RouteTableId=table, SubnetId=ids[-1])
+    print(" ".join(ids))
+
+
+def physical_id(stack, logical_id):
+    cfn = boto3.client("cloudformation")
+    # moto answers DescribeStackResource with an error page; the list works.
+    resources = cfn.list_stack_resources(StackName=stack)["StackResourceSummaries"]
+    print(next(r["PhysicalResourceId"] for r in resources if r["LogicalResourceId"] == logical_id))
+
+
+def asg(name):
+    group = boto3.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+    template = group["LaunchTemplate"]["LaunchTemplateId"]
+    data = boto3.client("ec2").describe_launch_template_versions(LaunchTemplateId=template)["LaunchTemplateVersions"][0]
+    print(group["MinSize"], group["MaxSize"], data["LaunchTemplateData"]["InstanceType"])
+
+
 if __name__ == "__main__":
     import os
     cmd, args = sys.argv[1], sys.argv[2:]
@@ -196,6 +232,12 @@ if __name__ == "__main__":
         image(*args)
     elif cmd == "stop-task":
         stop_task(*args)
+    elif cmd == "private-network":
+        private_network()
+    elif cmd == "physical-id":
+        physical_id(*args)
+    elif cmd == "asg":
+        asg(*args)
     elif cmd == "push-image":
         push_image(*args)
     elif cmd == "image-digest":

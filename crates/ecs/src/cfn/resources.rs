@@ -168,7 +168,17 @@ pub struct TaskVolume {
 pub struct PlacementConstraint {
     #[serde(rename = "Type")]
     pub kind: String,
-    pub expression: String,
+    /// `memberOf` only; `distinctInstance` has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PlacementStrategy {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub field: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -425,6 +435,8 @@ pub struct EcsService {
     pub service_registries: Vec<ServiceRegistry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub placement_constraints: Vec<PlacementConstraint>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub placement_strategies: Vec<PlacementStrategy>,
     #[serde(rename = "EnableECSManagedTags")]
     pub enable_ecs_managed_tags: bool,
     pub propagate_tags: String,

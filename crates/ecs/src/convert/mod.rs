@@ -4,6 +4,7 @@
 //! needs an AWS account (the VPC, its subnets, secret ARNs, a retained EFS
 //! file system) becomes a template parameter that `docker ecs up` fills in.
 
+mod capacity;
 mod cluster;
 mod keys;
 mod network;
@@ -36,6 +37,40 @@ pub const INIT_IMAGE: &str = "public.ecr.aws/docker/library/busybox:1.36";
 pub struct Options {
     /// Treat every warning as an error.
     pub strict: bool,
+    /// `--launch-type`: the project's default, over its `x-aws-launch_type`.
+    pub launch_type: Option<LaunchType>,
+}
+
+/// Where tasks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LaunchType {
+    #[default]
+    Fargate,
+    Ec2,
+}
+
+impl LaunchType {
+    /// `EC2` or `FARGATE`, in any case.
+    pub fn parse(value: &str) -> Option<LaunchType> {
+        match value.to_ascii_uppercase().as_str() {
+            "EC2" => Some(LaunchType::Ec2),
+            "FARGATE" => Some(LaunchType::Fargate),
+            _ => None,
+        }
+    }
+
+    /// Parse `value` found at `at`, or report it there.
+    fn read(ctx: &mut Ctx, value: &str, at: &KeyPath) -> Option<LaunchType> {
+        let parsed = LaunchType::parse(value);
+        if parsed.is_none() {
+            ctx.error(
+                at,
+                format!("{value:?} is not a launch type"),
+                "write `EC2` or `FARGATE`",
+            );
+        }
+        parsed
+    }
 }
 
 /// A converted project: the template plus what was ignored along the way.
@@ -109,6 +144,8 @@ pub(crate) struct Ctx<'a> {
     pub existing_load_balancer: Option<ExistingLoadBalancer>,
     /// The image of the init containers (`x-aws-init_image`).
     pub init_image: String,
+    /// Where services run unless they say otherwise.
+    pub launch_type: LaunchType,
 }
 
 impl<'a> Ctx<'a> {
@@ -234,9 +271,14 @@ pub fn convert(
         filesystem_parameters: Vec::new(),
         existing_load_balancer: None,
         init_image: INIT_IMAGE.to_string(),
+        launch_type: LaunchType::Fargate,
     };
     ctx.check_extensions(&ext, extensions::PROJECT_KEYS);
 
+    let launch: Option<String> = ctx.ok(ext.get("x-aws-launch_type", "EC2 or FARGATE"));
+    let launch =
+        launch.and_then(|l| LaunchType::read(&mut ctx, &l, &root.key("x-aws-launch_type")));
+    ctx.launch_type = options.launch_type.or(launch).unwrap_or_default();
     let vpc: Option<String> = ctx.ok(ext.get("x-aws-vpc", "a VPC ID or ARN"));
     let subnets: Option<Vec<String>> = ctx.ok(ext.get("x-aws-subnets", "a list of subnet IDs"));
     if let Some(image) = ctx.ok(ext.get::<String>("x-aws-init_image", "an image reference")) {
@@ -319,7 +361,7 @@ pub fn convert(
         let plans = service::services(&mut ctx, &lb, &secrets);
         ports::emit(&mut ctx, &lb, &plans);
         storage::mount_access(&mut ctx, &plans);
-        cluster::gpu_capacity(&mut ctx, &plans);
+        capacity::ec2(&mut ctx, &plans);
         if plans.iter().any(|p| p.private) {
             private_subnet_parameters(&mut ctx, private.as_deref());
             drop_unused_public_subnets(&mut ctx);

@@ -64,10 +64,10 @@ pub fn all(ctx: &mut Ctx, spec: &ServiceSpec, s: &Service, lb: &LoadBalancerPlan
             .map(|c| RepositoryCredentials {
                 credentials_parameter: c,
             });
-    if let Some(g) = &spec.gpu {
+    if let Some(gpus) = spec.ec2().and_then(|e| e.gpus) {
         main.resource_requirements = vec![ResourceRequirement {
             kind: "GPU".into(),
-            value: g.count.to_string(),
+            value: gpus.to_string(),
         }];
     }
     containers.push(main);

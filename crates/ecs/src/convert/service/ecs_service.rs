@@ -1,7 +1,7 @@
 //! The ECS service, its Cloud Map entry, and its own security group when it
 //! needs one.
 
-use super::spec::ServiceSpec;
+use super::spec::{Capacity, ServiceSpec};
 use crate::cfn::resources::*;
 use crate::cfn::{Expr, Resource, Tag};
 use crate::convert::Ctx;
@@ -66,7 +66,10 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
                     base: None,
                 }]
             },
-            platform_version: fargate.then(|| "LATEST".to_string()),
+            platform_version: match &spec.capacity {
+                Capacity::Fargate { platform_version } => Some(platform_version.clone()),
+                Capacity::Ec2(_) => None,
+            },
             deployment_configuration: DeploymentConfiguration {
                 maximum_percent: max_percent,
                 minimum_healthy_percent: min_percent,
@@ -97,7 +100,8 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             service_registries: vec![ServiceRegistry {
                 registry_arn: Expr::get_att(&discovery, "Arn"),
             }],
-            placement_constraints: vec![],
+            placement_constraints: spec.placement.constraints.clone(),
+            placement_strategies: spec.placement.strategies.clone(),
             enable_ecs_managed_tags: true,
             propagate_tags: "SERVICE".into(),
             scheduling_strategy: "REPLICA".into(),

@@ -5,15 +5,17 @@
 //! [`ServiceSpec`] (reporting errors at their keys), and one module per AWS
 //! resource family writes the resources from it.
 
+mod capacity;
 mod containers;
 mod ecs_service;
 mod iam;
+mod placement;
 mod read;
 mod scaling;
 mod spec;
 mod task;
 
-pub use spec::{GpuPlan, ServiceSpec};
+pub use spec::{AmiVariant, Ec2Plan, ServiceSpec};
 
 use super::Ctx;
 use super::ports::LoadBalancerPlan;
@@ -31,7 +33,8 @@ pub struct ServicePlan {
     pub security_groups: Vec<Expr>,
     /// The group that receives ingress from the load balancer.
     pub ingress_group: Expr,
-    pub gpu: Option<GpuPlan>,
+    /// The EC2 capacity it runs on; `None`: Fargate.
+    pub ec2: Option<Ec2Plan>,
     /// `x-aws-deregistration_delay`, seconds.
     pub deregistration_delay: Option<i64>,
     /// The service's own group, and the EFS volumes it mounts through it.
@@ -91,7 +94,7 @@ fn emit(
         id: spec.id.clone(),
         security_groups: spec.network.security_groups.clone(),
         ingress_group: spec.network.ingress_group.clone(),
-        gpu: spec.gpu.clone(),
+        ec2: spec.ec2().cloned(),
         deregistration_delay: spec.deregistration_delay,
         own_group: spec.network.own_group.as_ref().map(Expr::reference),
         efs_volumes: spec.storage.efs_volumes.clone(),

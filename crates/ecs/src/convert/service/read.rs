@@ -1,7 +1,8 @@
 //! A Compose service → its checked [`ServiceSpec`]. Every error and warning
 //! about the service's own keys is reported here, at the key.
 
-use super::spec::{GpuPlan, Iam, Network, SecretFiles, ServiceSpec, Size, Storage};
+use super::spec::{Capacity, Iam, Network, SecretFiles, ServiceSpec, Size, Storage};
+use super::{capacity, placement};
 use crate::cfn::Expr;
 use crate::cfn::resources::*;
 use crate::convert::Ctx;
@@ -36,25 +37,23 @@ pub fn service(
     let replicas = deploy.and_then(|d| d.replicas).or(s.scale).unwrap_or(1);
     check_numbers(ctx, s, path, replicas);
     let (cpus, memory) = requested_size(s);
-    let gpu = gpu(ctx, s, path, cpus, memory, replicas, autoscaling.as_ref());
-    let size = size(ctx, s, path, cpus, memory, gpu.is_none());
     let runtime_platform = platform(ctx, s, path);
+    let request = capacity::Request {
+        cpus,
+        memory,
+        max_tasks: autoscaling.as_ref().and_then(|a| a.max).unwrap_or(replicas),
+        arm64: runtime_platform.is_some(),
+    };
+    let placement = placement::read(ctx, s, path);
+    let capacity = capacity::capacity(ctx, s, path, &request, &placement);
+    let fargate = matches!(capacity, Capacity::Fargate { .. });
+    let size = size(ctx, s, path, cpus, memory, fargate);
     let deregistration_delay = deregistration_delay(ctx, s, path);
     let (logging, creates_log_group) = logging(ctx, s, path);
     let mut depends_on = Vec::new();
     let storage = storage(ctx, id, s, path, &mut iam, &mut depends_on);
     let mounts_efs = !storage.efs_volumes.is_empty();
-    let network = network(
-        ctx,
-        name,
-        id,
-        s,
-        lb,
-        public_ip,
-        gpu.is_none(),
-        mounts_efs,
-        path,
-    );
+    let network = network(ctx, name, id, s, lb, public_ip, fargate, mounts_efs, path);
     let pull = pull_credentials(ctx, &iam, path);
     let secret_files = secret_files(ctx, s, path, secrets, pull);
     let update = deploy.and_then(|d| d.update_config.as_ref());
@@ -70,7 +69,7 @@ pub fn service(
         depends_on.push(p.listener_id());
     }
     depends_on.extend(service_dependencies(ctx, s, path));
-    if gpu.is_some() {
+    if !fargate {
         depends_on.push("ClusterCapacityProviders".into());
     }
     ServiceSpec {
@@ -82,7 +81,12 @@ pub fn service(
         percents,
         size,
         runtime_platform,
-        gpu,
+        capacity,
+        placement: if fargate {
+            Default::default()
+        } else {
+            placement
+        },
         network,
         secrets: secret_files,
         storage,
@@ -297,117 +301,6 @@ fn requested_size(s: &Service) -> (f64, u64) {
     (cpus, memory)
 }
 
-/// A GPU service runs on EC2 capacity sized for it; placement constraints
-/// choose its AMI and instance type.
-fn gpu(
-    ctx: &mut Ctx,
-    s: &Service,
-    path: &KeyPath,
-    cpus: f64,
-    memory: u64,
-    replicas: i64,
-    autoscaling: Option<&AutoScaling>,
-) -> Option<GpuPlan> {
-    let deploy_path = path.key("deploy");
-    let constraints: Vec<String> = s
-        .deploy
-        .as_ref()
-        .map(|d| d.placement.constraints.clone())
-        .unwrap_or_default();
-    let mut ami = None;
-    let mut machine = None;
-    for c in &constraints {
-        let parts: Vec<&str> = c.split("==").map(str::trim).collect();
-        match parts.as_slice() {
-            ["node.ami", v] => {
-                if !extensions::is_resource_id("ami", v) {
-                    ctx.error(
-                        &deploy_path.key("placement").key("constraints"),
-                        format!("{v:?} is not an AMI ID"),
-                        "write `node.ami == ami-…`",
-                    );
-                }
-                ami = Some(v.to_string())
-            }
-            ["node.machine", v] => machine = Some(v.to_string()),
-            _ => ctx.warn(
-                &deploy_path.key("placement").key("constraints"),
-                format!("placement constraint {c:?} is ignored on ECS"),
-                "only `node.ami == <ami>` and `node.machine == <instance type>` (GPU services) are used",
-            ),
-        }
-    }
-    let Some(count) = gpu_request(s) else {
-        if ami.is_some() || machine.is_some() {
-            ctx.warn(
-                &deploy_path.key("placement"),
-                "`node.ami`/`node.machine` are ignored: the service runs on Fargate (it requests no GPU)",
-                "request a GPU in deploy.resources.reservations.devices to run on EC2",
-            );
-        }
-        return None;
-    };
-    let instance = match machine {
-        Some(m) => m,
-        None => match sizing::gpu_instance(cpus, memory, count as u64) {
-            Ok(t) => t.to_string(),
-            Err(why) => {
-                ctx.error(
-                    &deploy_path.key("resources"),
-                    why,
-                    "request fewer resources, or name the instance type",
-                );
-                String::new()
-            }
-        },
-    };
-    let max = autoscaling.and_then(|a| a.max).unwrap_or(replicas).max(1);
-    Some(GpuPlan {
-        count,
-        instance_type: instance,
-        ami,
-        // Room for a rolling deployment next to the running tasks.
-        max_instances: max * 2,
-    })
-}
-
-/// GPUs requested by reservations (devices with the `gpu` capability,
-/// generic resources named gpu) or the `gpus` attribute; `all` counts as 1.
-fn gpu_request(s: &Service) -> Option<i64> {
-    let count = |c: i64| if c <= 0 { 1 } else { c };
-    let mut total = 0;
-    let reservations = s
-        .deploy
-        .as_ref()
-        .and_then(|d| d.resources.reservations.as_ref());
-    if let Some(r) = reservations {
-        for d in &r.devices {
-            if d.capabilities.iter().any(|c| c == "gpu") {
-                total += if d.device_ids.is_empty() {
-                    count(d.count.0)
-                } else {
-                    d.device_ids.len() as i64
-                };
-            }
-        }
-        for g in &r.generic_resources {
-            if let Some(spec) = &g.discrete_resource_spec
-                && spec.kind.to_ascii_lowercase().contains("gpu")
-            {
-                total += spec.value.max(1);
-            }
-        }
-    }
-    for d in &s.gpus {
-        total += if d.device_ids.is_empty() {
-            count(d.count.0)
-        } else {
-            d.device_ids.len() as i64
-        };
-    }
-    (total > 0).then_some(total)
-}
-
 /// The task's `Cpu` and `Memory`: the smallest Fargate size that fits, or
 /// what an EC2 task asks for.
 fn size(ctx: &mut Ctx, s: &Service, path: &KeyPath, cpus: f64, memory: u64, fargate: bool) -> Size {
@@ -510,8 +403,8 @@ fn network(
     if !fargate && public_ip == Some(true) {
         ctx.warn(
             &path.key("x-aws-assign_public_ip"),
-            "GPU services run on EC2, where tasks cannot have a public IP",
-            "deploy GPU services into subnets with a NAT gateway",
+            "tasks on EC2 cannot have a public IP",
+            "remove it: EC2 services run in the private subnets, with a NAT gateway",
         );
     }
     Network {

@@ -1,6 +1,7 @@
 //! The plan of one service: everything conversion decided about it, checked,
 //! before any resource is written.
 
+use super::placement::Placement;
 use crate::cfn::Expr;
 use crate::cfn::resources::{
     ContainerSecret, InlinePolicy, LogConfiguration, MountPoint, RuntimePlatform, TaskVolume,
@@ -21,8 +22,10 @@ pub struct ServiceSpec {
     pub percents: (i64, i64),
     pub size: Size,
     pub runtime_platform: Option<RuntimePlatform>,
-    /// On EC2 capacity with GPUs; `None` runs on Fargate.
-    pub gpu: Option<GpuPlan>,
+    /// Fargate, or EC2 instances of the service's own.
+    pub capacity: Capacity,
+    /// Constraints and strategies (EC2 only).
+    pub placement: Placement,
     pub network: Network,
     pub secrets: SecretFiles,
     pub storage: Storage,
@@ -41,7 +44,15 @@ pub struct ServiceSpec {
 
 impl ServiceSpec {
     pub fn fargate(&self) -> bool {
-        self.gpu.is_none()
+        matches!(self.capacity, Capacity::Fargate { .. })
+    }
+
+    /// The EC2 capacity it runs on, if any.
+    pub fn ec2(&self) -> Option<&Ec2Plan> {
+        match &self.capacity {
+            Capacity::Ec2(plan) => Some(plan),
+            Capacity::Fargate { .. } => None,
+        }
     }
 
     /// Does it run in the private subnets? A task without a public IP
@@ -52,12 +63,81 @@ impl ServiceSpec {
     }
 }
 
+/// Where a service's tasks run.
 #[derive(Debug, Clone)]
-pub struct GpuPlan {
-    pub count: i64,
+pub enum Capacity {
+    /// `platform_version`: `x-aws-platform_version`, else LATEST.
+    Fargate {
+        platform_version: String,
+    },
+    Ec2(Ec2Plan),
+}
+
+/// EC2 instances for one service: a launch template, an Auto Scaling group
+/// and a capacity provider with managed scaling.
+#[derive(Debug, Clone)]
+pub struct Ec2Plan {
     pub instance_type: String,
+    /// An AMI the user named (`node.ami == …`); otherwise the ECS-optimized
+    /// Amazon Linux 2023 image of `variant`, resolved from SSM.
     pub ami: Option<String>,
+    /// ECS attributes of its instances (`node.labels.K == V` constraints).
+    pub attributes: std::collections::BTreeMap<String, String>,
+    pub variant: AmiVariant,
+    /// GPUs each task reserves.
+    pub gpus: Option<i64>,
+    pub min_instances: i64,
     pub max_instances: i64,
+    /// Managed scaling's target utilisation, percent.
+    pub target_capacity: i64,
+}
+
+/// The ECS-optimized Amazon Linux 2023 AMIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AmiVariant {
+    Standard,
+    Arm64,
+    Gpu,
+    Neuron,
+}
+
+impl AmiVariant {
+    /// The template parameter that resolves it.
+    pub fn parameter(self) -> &'static str {
+        match self {
+            AmiVariant::Standard => "AmiId",
+            AmiVariant::Arm64 => "Arm64AmiId",
+            AmiVariant::Gpu => "GpuAmiId",
+            AmiVariant::Neuron => "NeuronAmiId",
+        }
+    }
+
+    /// Its public SSM parameter (Amazon Linux 2 reached its end of support).
+    pub fn ssm_path(self) -> &'static str {
+        match self {
+            AmiVariant::Standard => {
+                "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+            }
+            AmiVariant::Arm64 => {
+                "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+            }
+            AmiVariant::Gpu => {
+                "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"
+            }
+            AmiVariant::Neuron => {
+                "/aws/service/ecs/optimized-ami/amazon-linux-2023/inf/recommended/image_id"
+            }
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            AmiVariant::Standard => "ECS-optimized Amazon Linux 2023 AMI",
+            AmiVariant::Arm64 => "ECS-optimized Amazon Linux 2023 arm64 AMI",
+            AmiVariant::Gpu => "ECS-optimized Amazon Linux 2023 GPU AMI",
+            AmiVariant::Neuron => "ECS-optimized Amazon Linux 2023 Neuron AMI",
+        }
+    }
 }
 
 /// The task size (`Cpu`/`Memory`) and the container's soft memory limit.

@@ -1,0 +1,273 @@
+//! Where a service runs: Fargate, or EC2 instances of its own, sized for it.
+//!
+//! The launch type comes from the service's `x-aws-launch_type`, else
+//! `--launch-type`, else the project's `x-aws-launch_type`, else Fargate. A
+//! service that reserves GPUs runs on EC2 (Fargate has none).
+
+use super::placement::Placement;
+use super::spec::{AmiVariant, Capacity, Ec2Plan};
+use crate::convert::{Ctx, LaunchType};
+use crate::extensions::Instances;
+use crate::sizing;
+use compose::model::Service;
+use compose::node::KeyPath;
+
+/// What the service asks of its capacity.
+pub struct Request {
+    pub cpus: f64,
+    /// Bytes.
+    pub memory: u64,
+    /// The most tasks it runs at once (replicas, or the autoscaling maximum).
+    pub max_tasks: i64,
+    pub arm64: bool,
+}
+
+/// The service's extensions that choose its capacity.
+struct Asked {
+    launch: Option<LaunchType>,
+    instance_type: Option<String>,
+    instances: Option<Instances>,
+    platform_version: Option<String>,
+}
+
+fn asked(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Asked {
+    let reader = ctx.reader(&s.extensions, path.clone());
+    let launch: Option<String> = ctx.ok(reader.get("x-aws-launch_type", "EC2 or FARGATE"));
+    let instance_type = ctx.ok(reader.get("x-aws-instance_type", "an EC2 instance type"));
+    let instances = ctx.ok(reader.get(
+        "x-aws-instances",
+        "a mapping of min, max and target_capacity",
+    ));
+    let platform_version = ctx.ok(reader.get("x-aws-platform_version", "a string"));
+    let launch = launch.and_then(|l| LaunchType::read(ctx, &l, &path.key("x-aws-launch_type")));
+    Asked {
+        launch,
+        instance_type,
+        instances,
+        platform_version,
+    }
+}
+
+pub fn capacity(
+    ctx: &mut Ctx,
+    s: &Service,
+    path: &KeyPath,
+    req: &Request,
+    placement: &Placement,
+) -> Capacity {
+    let asked = asked(ctx, s, path);
+    let gpus = gpu_request(s);
+    let launch = match (asked.launch, gpus) {
+        (Some(LaunchType::Fargate), Some(_)) => {
+            ctx.error(
+                &path.key("x-aws-launch_type"),
+                "Fargate has no GPUs, and the service reserves some",
+                "remove `x-aws-launch_type: FARGATE` (GPU services run on EC2), or the GPU reservation",
+            );
+            LaunchType::Ec2
+        }
+        (Some(l), _) => l,
+        (None, Some(_)) => LaunchType::Ec2,
+        (None, None) => ctx.launch_type,
+    };
+    if launch == LaunchType::Fargate {
+        ignored_on_fargate(ctx, path, &asked, placement.asks());
+        return Capacity::Fargate {
+            platform_version: platform_version(ctx, path, asked.platform_version),
+        };
+    }
+    if asked.platform_version.is_some() {
+        ctx.warn(
+            &path.key("x-aws-platform_version"),
+            "`x-aws-platform_version` is ignored: the service runs on EC2",
+            "remove it, or run the service on Fargate",
+        );
+    }
+    let named = asked.instance_type.is_some() || placement.instance_type.is_some();
+    let instance_type = match asked.instance_type.or(placement.instance_type.clone()) {
+        Some(t) => t,
+        None => sized(ctx, path, req, gpus),
+    };
+    let variant = variant(ctx, path, req, gpus, &instance_type, named);
+    let (min_instances, max_instances, target_capacity) =
+        scaling(ctx, path, asked.instances, req.max_tasks);
+    Capacity::Ec2(Ec2Plan {
+        instance_type,
+        ami: placement.ami.clone(),
+        attributes: placement.attributes.clone(),
+        variant,
+        gpus,
+        min_instances,
+        max_instances,
+        target_capacity,
+    })
+}
+
+fn ignored_on_fargate(ctx: &mut Ctx, path: &KeyPath, asked: &Asked, placement: bool) {
+    for (key, given) in [
+        ("x-aws-instance_type", asked.instance_type.is_some()),
+        ("x-aws-instances", asked.instances.is_some()),
+    ] {
+        if given {
+            ctx.warn(
+                &path.key(key),
+                format!("`{key}` is ignored: the service runs on Fargate"),
+                "set `x-aws-launch_type: EC2` to run it on instances",
+            );
+        }
+    }
+    if placement {
+        ctx.warn(
+            &path.key("deploy").key("placement"),
+            "`placement` is ignored: ECS places Fargate tasks itself",
+            "set `x-aws-launch_type: EC2` to place tasks on instances",
+        );
+    }
+}
+
+/// `LATEST` or a version such as `1.4.0`.
+fn platform_version(ctx: &mut Ctx, path: &KeyPath, asked: Option<String>) -> String {
+    let Some(v) = asked else {
+        return "LATEST".into();
+    };
+    let numbered = v.split('.').count() == 3
+        && v.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    if v != "LATEST" && !numbered {
+        ctx.error(
+            &path.key("x-aws-platform_version"),
+            format!("{v:?} is not a Fargate platform version"),
+            "write LATEST or a version such as 1.4.0",
+        );
+    }
+    v
+}
+
+/// The smallest instance type that fits one task.
+fn sized(ctx: &mut Ctx, path: &KeyPath, req: &Request, gpus: Option<i64>) -> String {
+    let fits = match gpus {
+        Some(n) => sizing::gpu_instance(req.cpus, req.memory, n as u64).map(str::to_string),
+        None => sizing::general_instance(req.cpus, req.memory, req.arm64),
+    };
+    fits.unwrap_or_else(|why| {
+        ctx.error(
+            &path.key("deploy").key("resources"),
+            why,
+            "request fewer resources, or name the instance type with `x-aws-instance_type`",
+        );
+        String::new()
+    })
+}
+
+/// The AMI the instance type and the service's platform need.
+fn variant(
+    ctx: &mut Ctx,
+    path: &KeyPath,
+    req: &Request,
+    gpus: Option<i64>,
+    instance_type: &str,
+    named: bool,
+) -> AmiVariant {
+    let graviton = sizing::is_graviton(instance_type);
+    let at = path.key(if named {
+        "x-aws-instance_type"
+    } else {
+        "platform"
+    });
+    if !instance_type.is_empty() && graviton != req.arm64 {
+        let (is, wants) = if graviton {
+            ("arm64 (Graviton)", "linux/amd64")
+        } else {
+            ("x86_64", "linux/arm64")
+        };
+        ctx.error(
+            &at,
+            format!(
+                "{instance_type} is an {is} instance type, and the service's platform is {wants}"
+            ),
+            "choose a Graviton type (m7g, c7g, …) for linux/arm64, another for linux/amd64",
+        );
+    }
+    match gpus {
+        Some(_) if graviton => {
+            ctx.error(
+                &at,
+                format!("the ECS GPU AMI runs on x86_64 instances, and {instance_type} is arm64"),
+                "name an x86_64 GPU instance type (g4dn, g5, g6, p4d, p5)",
+            );
+            AmiVariant::Gpu
+        }
+        Some(_) => AmiVariant::Gpu,
+        None if sizing::is_neuron(instance_type) => AmiVariant::Neuron,
+        None if graviton => AmiVariant::Arm64,
+        None => AmiVariant::Standard,
+    }
+}
+
+/// Minimum and maximum instances and the target utilisation: by default
+/// none when idle, room for every task twice (a rolling deployment starts
+/// the new tasks beside the old), and 100 %.
+fn scaling(
+    ctx: &mut Ctx,
+    path: &KeyPath,
+    asked: Option<Instances>,
+    max_tasks: i64,
+) -> (i64, i64, i64) {
+    let i = asked.unwrap_or_default();
+    let min = i.min.unwrap_or(0);
+    let max = i.max.unwrap_or(max_tasks.max(1) * 2);
+    let target = i.target_capacity.unwrap_or(100);
+    let at = path.key("x-aws-instances");
+    if min < 0 || max < 1 || min > max {
+        ctx.error(
+            &at,
+            format!("min {min} and max {max} are not a range of instances"),
+            "give 0 <= min <= max, with max at least 1",
+        );
+    }
+    if !(1..=100).contains(&target) {
+        ctx.error(
+            &at.key("target_capacity"),
+            format!("target_capacity {target} is not a percentage"),
+            "give 1 to 100 (the share of the instances' capacity tasks may use)",
+        );
+    }
+    (min, max, target)
+}
+
+/// GPUs requested by reservations (devices with the `gpu` capability,
+/// generic resources named gpu) or the `gpus` attribute; `all` counts as 1.
+fn gpu_request(s: &Service) -> Option<i64> {
+    let count = |c: i64| if c <= 0 { 1 } else { c };
+    let mut total = 0;
+    let reservations = s
+        .deploy
+        .as_ref()
+        .and_then(|d| d.resources.reservations.as_ref());
+    if let Some(r) = reservations {
+        for d in &r.devices {
+            if d.capabilities.iter().any(|c| c == "gpu") {
+                total += if d.device_ids.is_empty() {
+                    count(d.count.0)
+                } else {
+                    d.device_ids.len() as i64
+                };
+            }
+        }
+        for g in &r.generic_resources {
+            if let Some(spec) = &g.discrete_resource_spec
+                && spec.kind.to_ascii_lowercase().contains("gpu")
+            {
+                total += spec.value.max(1);
+            }
+        }
+    }
+    for d in &s.gpus {
+        total += if d.device_ids.is_empty() {
+            count(d.count.0)
+        } else {
+            d.device_ids.len() as i64
+        };
+    }
+    (total > 0).then_some(total)
+}
