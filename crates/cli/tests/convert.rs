@@ -257,3 +257,26 @@ fn launch_type_moves_the_project_to_ec2_in_any_case_and_refuses_others() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_ec2_app_fails_no_checkov_check_that_the_same_app_on_fargate_passes() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = workspace_root().join("examples/http-api");
+    let mut failed = Vec::new();
+    for (name, extra) in [("fargate", &[][..]), ("ec2", &["--launch-type", "EC2"][..])] {
+        let file = out.path().join(format!("{name}.yaml"));
+        let mut args = vec!["-o", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = convert_in(&dir, &args, out.path());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        failed.push(checkov(&[file]).0);
+    }
+    let (fargate, ec2) = (&failed[0], &failed[1]);
+    let new: Vec<&String> = ec2.iter().filter(|id| !fargate.contains(id)).collect();
+    assert!(new.is_empty(), "checkov fails {new:?} on EC2 only");
+    let text = std::fs::read_to_string(out.path().join("ec2.yaml")).unwrap();
+    assert!(
+        text.contains("AWS::AutoScaling::AutoScalingGroup"),
+        "{text}"
+    );
+}

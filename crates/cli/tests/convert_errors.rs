@@ -252,12 +252,12 @@ const CASES: &[Case] = &[
         ],
     ),
     case(
-        "global-mode",
-        "services:\n  web:\n    image: nginx\n    deploy:\n      mode: global\n",
+        "job-mode",
+        "services:\n  web:\n    image: nginx\n    deploy:\n      mode: replicated-job\n",
         &[
             "compose.yaml:5:13",
             "services.web.deploy.mode",
-            "not available on ECS Fargate",
+            "an ECS service keeps its tasks running",
         ],
     ),
     case(
@@ -419,6 +419,54 @@ const CASES: &[Case] = &[
             "services.api.deploy.placement.constraints[0]",
             "ECS cannot express the placement constraint \"node.role == manager\"",
             "node.labels.<name>",
+        ],
+    ),
+    case(
+        "daemon-on-fargate",
+        "services:\n  agent:\n    image: agent\n    deploy:\n      mode: global\n",
+        &[
+            "compose.yaml:5:13",
+            "services.agent.deploy.mode",
+            "an ECS daemon service",
+            "x-aws-launch_type: EC2",
+        ],
+    ),
+    case(
+        "canary-behind-an-nlb",
+        "services:\n  db:\n    image: postgres\n    ports: [\"5432:5432\"]\n    x-aws-deployment: {strategy: canary}\n",
+        &[
+            "compose.yaml:5:34",
+            "services.db.x-aws-deployment.strategy",
+            "needs an Application Load Balancer",
+            "strategy: blue_green",
+        ],
+    ),
+    case(
+        "blue-green-without-a-published-port",
+        "services:\n  worker:\n    image: worker\n    x-aws-deployment:\n      strategy: blue_green\n",
+        &[
+            "compose.yaml:5:17",
+            "services.worker.x-aws-deployment.strategy",
+            "publishes no port",
+            "strategy: rolling",
+        ],
+    ),
+    case(
+        "deployment-hook-not-a-lambda",
+        "services:\n  web:\n    image: web\n    ports: [\"80:80\"]\n    x-aws-deployment:\n      strategy: blue_green\n      hooks:\n        - lambda: arn:aws:sns:us-east-1:123456789012:topic\n          stages: [PRE_SCALE_UP]\n",
+        &[
+            "compose.yaml:8:19",
+            "services.web.x-aws-deployment.hooks[0].lambda",
+            "is not a Lambda function ARN",
+        ],
+    ),
+    case(
+        "canary-percent-out-of-range",
+        "services:\n  web:\n    image: web\n    ports: [\"80:80\"]\n    x-aws-deployment: {strategy: canary, canary_percent: 0.05}\n",
+        &[
+            "services.web.x-aws-deployment.canary_percent",
+            "0.05 is not a traffic percentage ECS takes",
+            "0.1 to 100",
         ],
     ),
     Case {

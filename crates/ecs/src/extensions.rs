@@ -122,6 +122,57 @@ pub struct Instances {
     pub target_capacity: Option<i64>,
 }
 
+/// `x-aws-deployment`: how ECS rolls out a new version of a service.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// rolling, blue_green, canary or linear.
+    pub strategy: Option<String>,
+    pub bake_time: Option<Minutes>,
+    pub canary_percent: Option<f64>,
+    pub canary_bake_time: Option<Minutes>,
+    pub step_percent: Option<f64>,
+    pub step_bake_time: Option<Minutes>,
+    pub test_port: Option<i64>,
+    #[serde(default)]
+    pub hooks: Vec<DeploymentHook>,
+    #[serde(default)]
+    pub alarms: Vec<String>,
+}
+
+/// A Lambda function ECS calls at the named stages of a deployment.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentHook {
+    pub lambda: String,
+    pub stages: Vec<String>,
+}
+
+/// A time in whole minutes: a number, or a duration such as `10m` or `1h`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Minutes {
+    Number(i64),
+    Duration(String),
+}
+
+impl Minutes {
+    /// Whole minutes, or why not.
+    pub fn minutes(&self) -> Result<i64, String> {
+        match self {
+            Minutes::Number(n) => Ok(*n),
+            Minutes::Duration(d) => {
+                let nanos = compose::syntax::parse_duration(d)?;
+                let minute = 60_000_000_000;
+                if nanos % minute != 0 {
+                    return Err(format!("{d:?} is not a whole number of minutes"));
+                }
+                Ok(nanos / minute)
+            }
+        }
+    }
+}
+
 /// CloudWatch Logs accepts only these retention periods (days).
 pub const LOG_RETENTION_DAYS: &[i64] = &[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -151,6 +202,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-instance_type",
     "x-aws-instances",
     "x-aws-platform_version",
+    "x-aws-deployment",
 ];
 pub const DEPLOY_KEYS: &[&str] = &["x-aws-autoscaling"];
 pub const UPDATE_CONFIG_KEYS: &[&str] = &["x-aws-min_percent", "x-aws-max_percent"];

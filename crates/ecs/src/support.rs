@@ -295,7 +295,9 @@ pub const DEPLOY: &[(&str, Support)] = &[
     ("replicas", Mapped("ECS service `DesiredCount`")),
     (
         "mode",
-        Partial("`replicated` only; `global` is rejected (Fargate has no daemon services)"),
+        Partial(
+            "`replicated`; `global` → a `DAEMON` service (one task per EC2 instance of the cluster), an error on Fargate; jobs are rejected",
+        ),
     ),
     ("resources", Nested(RESOURCES)),
     ("update_config", Nested(UPDATE_CONFIG)),
@@ -344,16 +346,23 @@ pub const UPDATE_CONFIG: &[(&str, Support)] = &[
     ),
     (
         "failure_action",
-        Ignored("the deployment circuit breaker always rolls back"),
+        Mapped(
+            "the deployment circuit breaker: `rollback` (the default here) rolls back, `pause` stops the deployment, `continue` turns it off",
+        ),
     ),
-    ("monitor", Ignored("the deployment circuit breaker decides")),
+    (
+        "monitor",
+        Mapped("`BakeTimeInMinutes`, in whole minutes (`x-aws-deployment.bake_time` wins)"),
+    ),
     (
         "max_failure_ratio",
         Ignored("the deployment circuit breaker decides"),
     ),
     (
         "order",
-        Ignored("set by the minimum healthy / maximum percent"),
+        Mapped(
+            "`stop-first` → maximum 100 %; `start-first` → minimum healthy 100 % (default: start-first, stop-first for a service that writes to an EFS volume)",
+        ),
     ),
 ];
 
@@ -526,6 +535,11 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "x-aws-platform_version",
         "service",
         "the Fargate platform version (`1.4.0`); default `LATEST`",
+    ),
+    (
+        "x-aws-deployment",
+        "service",
+        "how a new version rolls out: `strategy` `rolling` (default), `blue_green`, `canary` or `linear` (ECS-native; traffic shifts on the load balancer, canary and linear on an ALB only), `bake_time`, `canary_percent` and `canary_bake_time`, `step_percent` and `step_bake_time`, `test_port` (default: the port + 10000), `hooks: [{lambda: ARN, stages: [...]}]`, `alarms: [names]` that roll back",
     ),
     (
         "x-aws-deregistration_delay",

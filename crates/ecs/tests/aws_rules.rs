@@ -552,3 +552,48 @@ secrets:
         "{images:?}"
     );
 }
+
+#[test]
+fn a_traffic_shift_without_twin_groups_or_its_own_test_route_is_caught() {
+    let rule = "traffic_shifts_between_twin_target_groups";
+    broken(
+        rule,
+        fixture("deployments"),
+        |t| props!(t, "ApiTCP8080AlternateTargetGroup", TargetGroup).port = 8081,
+        "is not a twin",
+    );
+    broken(
+        rule,
+        fixture("deployments"),
+        |t| {
+            props!(t, "WebTCP80TestRule", ListenerRule).listener_arn =
+                Expr::reference("WebTCP80Listener")
+        },
+        "test traffic shares the production listener",
+    );
+    broken(
+        rule,
+        fixture("deployments"),
+        |t| {
+            props!(t, "AdminTCP9000ProductionRule", ListenerRule).actions[0]
+                .forward_config
+                .target_groups
+                .truncate(1)
+        },
+        "does not forward",
+    );
+}
+
+#[test]
+fn a_database_deployed_blue_green_is_caught() {
+    broken(
+        "one_writer_per_volume_during_a_rollout",
+        example("web-db"),
+        |t| {
+            props!(t, "DbService", EcsService)
+                .deployment_configuration
+                .strategy = "BLUE_GREEN".into()
+        },
+        "runs both versions",
+    );
+}

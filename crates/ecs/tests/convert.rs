@@ -101,6 +101,8 @@ const FIXTURES: &[&str] = &[
     "external-secrets",
     "log-options",
     "ec2",
+    "deployments",
+    "daemon",
     "placement",
 ];
 
@@ -1056,3 +1058,118 @@ const ALL_SERVICE_KEYS: &[&str] = &[
     "working_dir",
     "provider",
 ];
+
+#[test]
+fn canary_linear_and_blue_green_shift_traffic_between_two_target_groups() {
+    let (_, t) = convert("deployments");
+    let web = props(&t, "WebService");
+    let d = &web["DeploymentConfiguration"];
+    assert_eq!(d["Strategy"], "CANARY");
+    assert_eq!(
+        d["CanaryConfiguration"],
+        json!({"CanaryPercent": 10.0, "CanaryBakeTimeInMinutes": 5})
+    );
+    assert_eq!(d["BakeTimeInMinutes"], 10);
+    // ECS allows the circuit breaker on rolling deployments only.
+    assert!(d.get("DeploymentCircuitBreaker").is_none());
+    assert_eq!(
+        d["Alarms"],
+        json!({"AlarmNames": ["web-5xx"], "Enable": true, "Rollback": true})
+    );
+    let hook = &d["LifecycleHooks"][0];
+    assert_eq!(hook["LifecycleStages"], json!(["POST_TEST_TRAFFIC_SHIFT"]));
+    assert_eq!(
+        hook["RoleArn"],
+        json!({"Fn::GetAtt": ["WebDeploymentHookRole", "Arn"]})
+    );
+    let hook_policy = &props(&t, "WebDeploymentHookRole")["Policies"][0]["PolicyDocument"];
+    assert_eq!(
+        hook_policy["Statement"][0]["Resource"],
+        json!(["arn:aws:lambda:us-east-1:123456789012:function:smoke-test"])
+    );
+    // The load balancer entry names where ECS moves traffic.
+    let advanced = &web["LoadBalancers"][0]["AdvancedConfiguration"];
+    assert_eq!(
+        advanced,
+        &json!({
+            "AlternateTargetGroupArn": {"Ref": "WebTCP80AlternateTargetGroup"},
+            "ProductionListenerRule": {"Ref": "WebTCP80ProductionRule"},
+            "TestListenerRule": {"Ref": "WebTCP80TestRule"},
+            "RoleArn": {"Fn::GetAtt": ["ECSInfrastructureRoleForLoadBalancers", "Arn"]}
+        })
+    );
+    // Production and test rules forward to both groups, all on the current.
+    for (rule, listener) in [
+        ("WebTCP80ProductionRule", "WebTCP80Listener"),
+        ("WebTCP80TestRule", "WebTCP80TestListener"),
+    ] {
+        let r = props(&t, rule);
+        assert_eq!(r["ListenerArn"], json!({"Ref": listener}));
+        assert_eq!(
+            r["Actions"][0]["ForwardConfig"]["TargetGroups"],
+            json!([
+                {"TargetGroupArn": {"Ref": "WebTCP80TargetGroup"}, "Weight": 100},
+                {"TargetGroupArn": {"Ref": "WebTCP80AlternateTargetGroup"}, "Weight": 0}
+            ])
+        );
+    }
+    // The test listener: port + 10000 by default, `test_port` when given,
+    // open to the load balancer's own group only.
+    assert_eq!(props(&t, "WebTCP80TestListener")["Port"], 10080);
+    assert_eq!(props(&t, "AdminTCP9000TestListener")["Port"], 9443);
+    let ingress = props(&t, "LoadBalancerTestTCP9443Ingress");
+    assert!(ingress.get("CidrIp").is_none());
+    assert_eq!(ingress["SourceSecurityGroupId"], ingress["GroupId"]);
+    let alternate = props(&t, "ApiTCP8080AlternateTargetGroup");
+    assert_eq!(alternate, props(&t, "ApiTCP8080TargetGroup"));
+    let api = &props(&t, "ApiService")["DeploymentConfiguration"];
+    assert_eq!(
+        api["LinearConfiguration"],
+        json!({"StepPercent": 25.0, "StepBakeTimeInMinutes": 2})
+    );
+    let admin = &props(&t, "AdminService")["DeploymentConfiguration"];
+    assert_eq!(admin["Strategy"], "BLUE_GREEN");
+    assert_eq!(admin["BakeTimeInMinutes"], 0);
+    // The role with AWS's managed policy for load balancers, once.
+    let role = props(&t, "ECSInfrastructureRoleForLoadBalancers");
+    assert_eq!(
+        role["ManagedPolicyArns"],
+        json!([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"}])
+    );
+}
+
+#[test]
+fn update_config_sets_the_rolling_bounds_the_bake_time_and_the_circuit_breaker() {
+    let (_, t) = convert("deployments");
+    let d = &props(&t, "WorkerService")["DeploymentConfiguration"];
+    assert_eq!(d["Strategy"], "ROLLING");
+    // stop-first, one task of four at a time.
+    assert_eq!(d["MinimumHealthyPercent"], 75);
+    assert_eq!(d["MaximumPercent"], 100);
+    assert_eq!(d["BakeTimeInMinutes"], 2);
+    assert_eq!(
+        d["DeploymentCircuitBreaker"],
+        json!({"Enable": true, "Rollback": false})
+    );
+    assert!(ids(&t).iter().all(|id| !id.starts_with("WorkerTCP")));
+}
+
+#[test]
+fn global_mode_is_a_daemon_on_every_ec2_instance() {
+    let (_, t) = convert("daemon");
+    let s = props(&t, "ShipperService");
+    assert_eq!(s["SchedulingStrategy"], "DAEMON");
+    assert_eq!(s["LaunchType"], "EC2");
+    assert!(s.get("DesiredCount").is_none());
+    assert!(s.get("CapacityProviderStrategy").is_none());
+    assert_eq!(s["DeploymentConfiguration"]["MaximumPercent"], 100);
+    assert_eq!(s["DeploymentConfiguration"]["MinimumHealthyPercent"], 0);
+    assert_eq!(
+        s["PlacementConstraints"],
+        json!([{"Type": "memberOf", "Expression": "attribute:ecs.os-type == linux"}])
+    );
+    // Its instances: at least one, since a daemon never asks managed
+    // scaling for capacity.
+    assert_eq!(props(&t, "ShipperAutoScalingGroup")["MinSize"], "1");
+    assert_eq!(props(&t, "AppService")["SchedulingStrategy"], "REPLICA");
+}

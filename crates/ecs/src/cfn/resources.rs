@@ -47,6 +47,7 @@ resources! {
     LoadBalancer => "AWS::ElasticLoadBalancingV2::LoadBalancer",
     TargetGroup => "AWS::ElasticLoadBalancingV2::TargetGroup",
     Listener => "AWS::ElasticLoadBalancingV2::Listener",
+    ListenerRule => "AWS::ElasticLoadBalancingV2::ListenerRule",
     LogGroup => "AWS::Logs::LogGroup",
     KmsKey => "AWS::KMS::Key",
     PrivateDnsNamespace => "AWS::ServiceDiscovery::PrivateDnsNamespace",
@@ -371,9 +372,54 @@ pub struct CircuitBreaker {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeploymentConfiguration {
+    /// `ROLLING`, `BLUE_GREEN`, `CANARY` or `LINEAR`.
+    pub strategy: String,
     pub maximum_percent: i64,
     pub minimum_healthy_percent: i64,
-    pub deployment_circuit_breaker: CircuitBreaker,
+    /// ECS allows the circuit breaker on rolling deployments only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_circuit_breaker: Option<CircuitBreaker>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bake_time_in_minutes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary_configuration: Option<CanaryConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear_configuration: Option<LinearConfiguration>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle_hooks: Vec<LifecycleHook>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<DeploymentAlarms>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CanaryConfiguration {
+    pub canary_percent: f64,
+    pub canary_bake_time_in_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LinearConfiguration {
+    pub step_percent: f64,
+    pub step_bake_time_in_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleHook {
+    pub hook_target_arn: String,
+    pub lifecycle_stages: Vec<String>,
+    pub role_arn: Expr,
+    pub target_type: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentAlarms {
+    pub alarm_names: Vec<String>,
+    pub enable: bool,
+    pub rollback: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -403,6 +449,18 @@ pub struct ServiceLoadBalancer {
     pub container_name: String,
     pub container_port: i64,
     pub target_group_arn: Expr,
+    /// Blue/green, canary and linear deployments: where ECS shifts traffic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advanced_configuration: Option<AdvancedConfiguration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdvancedConfiguration {
+    pub alternate_target_group_arn: Expr,
+    pub production_listener_rule: Expr,
+    pub test_listener_rule: Expr,
+    pub role_arn: Expr,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -424,7 +482,8 @@ pub struct EcsService {
     pub capacity_provider_strategy: Vec<StrategyItem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<String>,
-    pub deployment_configuration: DeploymentConfiguration,
+    // Boxed: the largest part of the largest resource.
+    pub deployment_configuration: Box<DeploymentConfiguration>,
     pub deployment_controller: DeploymentController,
     pub network_configuration: NetworkConfiguration,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -695,6 +754,51 @@ pub struct ListenerAction {
     #[serde(rename = "Type")]
     pub kind: String,
     pub target_group_arn: Expr,
+}
+
+/// A rule that forwards every path to weighted target groups: ECS moves
+/// the weights during blue/green, canary and linear deployments.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListenerRule {
+    pub listener_arn: Expr,
+    pub priority: i64,
+    pub conditions: Vec<RuleCondition>,
+    pub actions: Vec<WeightedForward>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleCondition {
+    pub field: String,
+    pub path_pattern_config: PathPatternConfig,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PathPatternConfig {
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WeightedForward {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub forward_config: ForwardConfig,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ForwardConfig {
+    pub target_groups: Vec<TargetGroupTuple>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetGroupTuple {
+    pub target_group_arn: Expr,
+    pub weight: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]

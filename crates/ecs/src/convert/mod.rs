@@ -12,6 +12,7 @@ mod ports;
 mod secrets;
 mod service;
 mod storage;
+mod traffic_shift;
 
 pub use cluster::EXISTING_LOG_GROUP;
 

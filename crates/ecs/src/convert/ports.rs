@@ -450,99 +450,20 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
         let Some(plan) = plans.iter().find(|s| s.name == p.service) else {
             continue;
         };
-        let (tg_protocol, listener_protocol) = match kind {
-            Kind::Application if p.certificate.is_some() => ("HTTP", "HTTPS"),
-            Kind::Application => ("HTTP", "HTTP"),
-            Kind::Network => (p.protocol.nlb(), p.protocol.nlb()),
+        let listener_protocol = match kind {
+            Kind::Application if p.certificate.is_some() => "HTTPS",
+            Kind::Application => "HTTP",
+            Kind::Network => p.protocol.nlb(),
         };
-        // A UDP target group is health-checked over TCP: use one of the
-        // service's TCP ports when it has one.
         let tcp_port = lb
             .ports_of(&p.service)
             .find(|o| o.protocol != Protocol::Udp)
             .map(|o| o.port);
-        let (hc_protocol, hc_port, hc_path) = match (kind, p.protocol) {
-            (Kind::Application, _) => (
-                Some("HTTP".to_string()),
-                None,
-                Some(health_path(ctx, &p.service)),
-            ),
-            (Kind::Network, Protocol::Udp) => (
-                Some("TCP".to_string()),
-                tcp_port.map(|port| port.to_string()),
-                None,
-            ),
-            (Kind::Network, _) => (Some("TCP".to_string()), None, None),
-        };
         if kind == Kind::Network && p.protocol == Protocol::Udp && tcp_port.is_none() {
-            ctx.warn(
-                &p.path,
-                format!(
-                    "the load balancer health-checks UDP port {} over TCP on the same port",
-                    p.port
-                ),
-                "also publish a TCP port from this service so the target group checks that port",
-            );
-            // The check must reach the tasks: admit TCP on that port from
-            // the load balancer too.
-            let id = format!("{}HealthCheck", p.ingress_id());
-            ctx.t.add(
-                id,
-                Resource::new(SecurityGroupIngress {
-                    group_id: plan.ingress_group.clone(),
-                    ip_protocol: "tcp".into(),
-                    from_port: Some(p.port),
-                    to_port: Some(p.port),
-                    cidr_ip: None,
-                    source_security_group_id: Some(lb.security_group.clone()),
-                    description: format!(
-                        "{}:{}/tcp health check from the load balancer",
-                        p.service, p.port
-                    ),
-                }),
-            );
-            egress.push((
-                plan.ingress_group.clone(),
-                "tcp",
-                p.port,
-                format!("{} health check", p.service),
-            ));
+            udp_health_check(ctx, lb, p, plan, &mut egress);
         }
-        // Apps that answer with a redirect or ask for a login are alive;
-        // a service's own health endpoint must answer 2xx or 3xx.
-        let matcher = (kind == Kind::Application).then(|| Matcher {
-            http_code: if has_health_path(ctx, &p.service) {
-                "200-399"
-            } else {
-                "200-499"
-            }
-            .into(),
-        });
-        let tags = vec![ctx.project_tag()];
-        ctx.t.add(
-            p.target_group_id(),
-            Resource::new(TargetGroup {
-                port: p.port,
-                protocol: tg_protocol.into(),
-                target_type: "ip".into(),
-                vpc_id: ctx.vpc.clone(),
-                health_check_protocol: hc_protocol,
-                health_check_port: hc_port,
-                health_check_path: hc_path,
-                matcher,
-                target_group_attributes: vec![KeyValue {
-                    key: "deregistration_delay.timeout_seconds".into(),
-                    // HTTP requests are short: 30 s drains them and keeps
-                    // deploys quick; TCP connections keep AWS's 300 s.
-                    value: Expr::str(
-                        plan.deregistration_delay
-                            .unwrap_or(if kind == Kind::Application { 30 } else { 300 })
-                            .to_string(),
-                    ),
-                }],
-                tags,
-            }),
-        );
+        let group = target_group(ctx, kind, lb, p, plan);
+        ctx.t.add(p.target_group_id(), Resource::new(group));
         for proto in p.container_protocols() {
             egress.push((
                 plan.ingress_group.clone(),
@@ -559,20 +480,21 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
         };
         let ssl_policy =
             (!certificates.is_empty()).then(|| "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string());
-        ctx.t.add(
-            p.listener_id(),
-            Resource::new(Listener {
-                load_balancer_arn: lb.arn.clone(),
-                port: p.port,
-                protocol: listener_protocol.into(),
-                certificates,
-                ssl_policy,
-                default_actions: vec![ListenerAction {
-                    kind: "forward".into(),
-                    target_group_arn: Expr::reference(p.target_group_id()),
-                }],
-            }),
-        );
+        let listener = Listener {
+            load_balancer_arn: lb.arn.clone(),
+            port: p.port,
+            protocol: listener_protocol.into(),
+            certificates,
+            ssl_policy,
+            default_actions: vec![ListenerAction {
+                kind: "forward".into(),
+                target_group_arn: Expr::reference(p.target_group_id()),
+            }],
+        };
+        if plan.deployment.strategy.shifts_traffic() {
+            super::traffic_shift::emit(ctx, kind, lb, p, plan, &listener);
+        }
+        ctx.t.add(p.listener_id(), Resource::new(listener));
         for (i, proto) in p.container_protocols().into_iter().enumerate() {
             let id = if i == 0 {
                 p.ingress_id()
@@ -595,6 +517,104 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
     }
     if lb.created {
         load_balancer_group(ctx, egress);
+    }
+}
+
+/// A UDP target group is health-checked over TCP on the same port when the
+/// service has no TCP port: admit that check from the load balancer.
+fn udp_health_check(
+    ctx: &mut Ctx,
+    lb: &LoadBalancerPlan,
+    p: &PortPlan,
+    plan: &ServicePlan,
+    egress: &mut Vec<(Expr, &'static str, i64, String)>,
+) {
+    ctx.warn(
+        &p.path,
+        format!(
+            "the load balancer health-checks UDP port {} over TCP on the same port",
+            p.port
+        ),
+        "also publish a TCP port from this service so the target group checks that port",
+    );
+    let id = format!("{}HealthCheck", p.ingress_id());
+    ctx.t.add(
+        id,
+        Resource::new(SecurityGroupIngress {
+            group_id: plan.ingress_group.clone(),
+            ip_protocol: "tcp".into(),
+            from_port: Some(p.port),
+            to_port: Some(p.port),
+            cidr_ip: None,
+            source_security_group_id: Some(lb.security_group.clone()),
+            description: format!(
+                "{}:{}/tcp health check from the load balancer",
+                p.service, p.port
+            ),
+        }),
+    );
+    egress.push((
+        plan.ingress_group.clone(),
+        "tcp",
+        p.port,
+        format!("{} health check", p.service),
+    ));
+}
+
+/// The target group of a published port (blue/green deployments create a
+/// second one alike).
+pub fn target_group(
+    ctx: &Ctx,
+    kind: Kind,
+    lb: &LoadBalancerPlan,
+    p: &PortPlan,
+    plan: &ServicePlan,
+) -> TargetGroup {
+    // A UDP target group is health-checked over TCP: use one of the
+    // service's TCP ports when it has one.
+    let tcp_port = lb
+        .ports_of(&p.service)
+        .find(|o| o.protocol != Protocol::Udp)
+        .map(|o| o.port);
+    let (hc_protocol, hc_port, hc_path) = match (kind, p.protocol) {
+        (Kind::Application, _) => ("HTTP", None, Some(health_path(ctx, &p.service))),
+        (Kind::Network, Protocol::Udp) => ("TCP", tcp_port.map(|port| port.to_string()), None),
+        (Kind::Network, _) => ("TCP", None, None),
+    };
+    // Apps that answer with a redirect or ask for a login are alive;
+    // a service's own health endpoint must answer 2xx or 3xx.
+    let matcher = (kind == Kind::Application).then(|| Matcher {
+        http_code: if has_health_path(ctx, &p.service) {
+            "200-399"
+        } else {
+            "200-499"
+        }
+        .into(),
+    });
+    TargetGroup {
+        port: p.port,
+        protocol: match kind {
+            Kind::Application => "HTTP",
+            Kind::Network => p.protocol.nlb(),
+        }
+        .into(),
+        target_type: "ip".into(),
+        vpc_id: ctx.vpc.clone(),
+        health_check_protocol: Some(hc_protocol.to_string()),
+        health_check_port: hc_port,
+        health_check_path: hc_path,
+        matcher,
+        target_group_attributes: vec![KeyValue {
+            key: "deregistration_delay.timeout_seconds".into(),
+            // HTTP requests are short: 30 s drains them and keeps
+            // deploys quick; TCP connections keep AWS's 300 s.
+            value: Expr::str(
+                plan.deregistration_delay
+                    .unwrap_or(if kind == Kind::Application { 30 } else { 300 })
+                    .to_string(),
+            ),
+        }],
+        tags: vec![ctx.project_tag()],
     }
 }
 

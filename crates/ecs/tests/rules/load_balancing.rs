@@ -202,3 +202,116 @@ pub fn target_groups_drain_for_a_set_time(t: &Template) -> Vec<String> {
     }
     out
 }
+
+/// The listener (or, on an NLB, listener "rule") a blue/green reference
+/// names, with the target groups it forwards to.
+fn forwards<'a>(t: &'a Template, id: &'a str) -> Option<(&'a str, Vec<&'a str>)> {
+    match resource(t, id)? {
+        Properties::ListenerRule(r) => Some((
+            target(&r.listener_arn)?,
+            r.actions
+                .iter()
+                .flat_map(|a| &a.forward_config.target_groups)
+                .filter_map(|g| target(&g.target_group_arn))
+                .collect(),
+        )),
+        Properties::Listener(l) => Some((
+            id,
+            l.default_actions
+                .iter()
+                .filter_map(|a| target(&a.target_group_arn))
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
+fn listener_port(t: &Template, id: &str) -> Option<i64> {
+    match resource(t, id)? {
+        Properties::Listener(l) => Some(l.port),
+        _ => None,
+    }
+}
+
+/// Lesson 16: ECS shifts blue/green, canary and linear traffic between two
+/// target groups alike (the green tasks register in the alternate one), on
+/// an ALB through production and test listener rules that forward to both,
+/// with the test traffic on a listener of its own; canary and linear steps
+/// need an ALB's weights; ECS acts through a role it may assume.
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html>
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/nlb-resources-for-blue-green.html>
+pub fn traffic_shifts_between_twin_target_groups(t: &Template) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, s) in of!(t, EcsService) {
+        let strategy = s.deployment_configuration.strategy.as_str();
+        for lb in &s.load_balancers {
+            let Some(a) = &lb.advanced_configuration else {
+                continue;
+            };
+            let (Some(blue), Some(green)) = (
+                target(&lb.target_group_arn),
+                target(&a.alternate_target_group_arn),
+            ) else {
+                continue;
+            };
+            let twins = match (resource(t, blue), resource(t, green)) {
+                (Some(Properties::TargetGroup(b)), Some(Properties::TargetGroup(g))) => {
+                    b.port == g.port
+                        && b.protocol == g.protocol
+                        && b.health_check_path == g.health_check_path
+                        && blue != green
+                }
+                _ => false,
+            };
+            if !twins {
+                out.push(format!("{id}: {green} is not a twin of {blue}"));
+            }
+            let prod = target(&a.production_listener_rule).and_then(|r| forwards(t, r));
+            let test = target(&a.test_listener_rule).and_then(|r| forwards(t, r));
+            let (Some((prod_listener, prod_groups)), Some((test_listener, test_groups))) =
+                (prod, test)
+            else {
+                out.push(format!(
+                    "{id}: its production or test rule is not in the template"
+                ));
+                continue;
+            };
+            let alb = matches!(
+                target(&a.production_listener_rule).and_then(|r| resource(t, r)),
+                Some(Properties::ListenerRule(_))
+            );
+            for (what, groups) in [("production", &prod_groups), ("test", &test_groups)] {
+                let both = groups.contains(&blue) && groups.contains(&green);
+                if (alb && !both) || !groups.contains(&blue) {
+                    out.push(format!(
+                        "{id}: the {what} route does not forward to {blue} and {green}"
+                    ));
+                }
+            }
+            if prod_listener == test_listener
+                || listener_port(t, prod_listener) == listener_port(t, test_listener)
+            {
+                out.push(format!("{id}: test traffic shares the production listener"));
+            }
+            if matches!(strategy, "CANARY" | "LINEAR") && !alb {
+                out.push(format!("{id}: {strategy} needs an ALB's weighted rules"));
+            }
+            let role_ok = match target(&a.role_arn).and_then(|r| resource(t, r)) {
+                Some(Properties::Role(r)) => {
+                    r.assume_role_policy_document.statement.iter().any(|st| {
+                        st.principal
+                            .as_ref()
+                            .is_some_and(|p| p.service == "ecs.amazonaws.com")
+                    })
+                }
+                _ => false,
+            };
+            if !role_ok {
+                out.push(format!(
+                    "{id}: ECS cannot assume the role that moves its traffic"
+                ));
+            }
+        }
+    }
+    out
+}

@@ -91,6 +91,10 @@ pub const RULES: &[Rule] = &[
         name: "target_groups_drain_for_a_set_time",
         check: load_balancing::target_groups_drain_for_a_set_time,
     },
+    Rule {
+        name: "traffic_shifts_between_twin_target_groups",
+        check: load_balancing::traffic_shifts_between_twin_target_groups,
+    },
 ];
 
 /// Every finding of every rule, as `rule: finding`.

@@ -70,12 +70,19 @@ fn writes_to_efs(t: &Template, s: &EcsService) -> bool {
 /// Lesson 5: with a maximum above 100 %, the new task starts while the old
 /// one runs, and two database servers share one data directory (MariaDB's
 /// lock fails the update, Postgres can corrupt its data). A read-write
-/// volume rolls with at most 100 %, and a minimum below it so it can roll.
+/// volume rolls with at most 100 %, and a minimum below it so it can roll;
+/// blue/green, canary and linear run both versions at once by design.
 /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html>
 pub fn one_writer_per_volume_during_a_rollout(t: &Template) -> Vec<String> {
     let mut out = Vec::new();
     for (id, s) in of!(t, EcsService).filter(|(_, s)| writes_to_efs(t, s)) {
         let d = &s.deployment_configuration;
+        if d.strategy != "ROLLING" {
+            out.push(format!(
+                "{id}: writes to a volume and deploys {}, which runs both versions",
+                d.strategy
+            ));
+        }
         if d.maximum_percent > 100 {
             out.push(format!(
                 "{id}: writes to a volume and rolls with {} % running",

@@ -20,6 +20,8 @@ pub struct Request {
     /// The most tasks it runs at once (replicas, or the autoscaling maximum).
     pub max_tasks: i64,
     pub arm64: bool,
+    /// `mode: global`: one task per instance, so at least one instance.
+    pub daemon: bool,
 }
 
 /// The service's extensions that choose its capacity.
@@ -89,8 +91,7 @@ pub fn capacity(
         None => sized(ctx, path, req, gpus),
     };
     let variant = variant(ctx, path, req, gpus, &instance_type, named);
-    let (min_instances, max_instances, target_capacity) =
-        scaling(ctx, path, asked.instances, req.max_tasks);
+    let (min_instances, max_instances, target_capacity) = scaling(ctx, path, asked.instances, req);
     Capacity::Ec2(Ec2Plan {
         instance_type,
         ami: placement.ami.clone(),
@@ -205,17 +206,18 @@ fn variant(
 }
 
 /// Minimum and maximum instances and the target utilisation: by default
-/// none when idle, room for every task twice (a rolling deployment starts
-/// the new tasks beside the old), and 100 %.
+/// none when idle (one for a daemon, which never asks managed scaling for
+/// capacity), room for every task twice (a rolling deployment starts the
+/// new tasks beside the old), and 100 %.
 fn scaling(
     ctx: &mut Ctx,
     path: &KeyPath,
     asked: Option<Instances>,
-    max_tasks: i64,
+    req: &Request,
 ) -> (i64, i64, i64) {
     let i = asked.unwrap_or_default();
-    let min = i.min.unwrap_or(0);
-    let max = i.max.unwrap_or(max_tasks.max(1) * 2);
+    let min = i.min.unwrap_or(i64::from(req.daemon));
+    let max = i.max.unwrap_or((req.max_tasks.max(1) * 2).max(min));
     let target = i.target_capacity.unwrap_or(100);
     let at = path.key("x-aws-instances");
     if min < 0 || max < 1 || min > max {

@@ -1,11 +1,13 @@
 //! The ECS service, its Cloud Map entry, and its own security group when it
 //! needs one.
 
+use super::deployment::Strategy;
 use super::spec::{Capacity, ServiceSpec};
 use crate::cfn::resources::*;
 use crate::cfn::{Expr, Resource, Tag};
 use crate::convert::Ctx;
 use crate::convert::ports::LoadBalancerPlan;
+use crate::convert::traffic_shift;
 
 pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
     let name = &spec.name;
@@ -25,12 +27,22 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
         );
     }
     let discovery = discovery_entry(ctx, spec);
+    let shifts = spec.deployment.strategy.shifts_traffic();
     let load_balancers: Vec<ServiceLoadBalancer> = lb
         .ports_of(name)
         .map(|p| ServiceLoadBalancer {
             container_name: name.to_string(),
             container_port: p.port,
             target_group_arn: Expr::reference(p.target_group_id()),
+            advanced_configuration: shifts.then(|| {
+                let ids = traffic_shift::ids(lb.kind, p);
+                AdvancedConfiguration {
+                    alternate_target_group_arn: Expr::reference(ids.alternate_target_group),
+                    production_listener_rule: Expr::reference(ids.production),
+                    test_listener_rule: Expr::reference(ids.test),
+                    role_arn: Expr::get_att(traffic_shift::INFRASTRUCTURE_ROLE, "Arn"),
+                }
+            }),
         })
         .collect();
     let grace = (!load_balancers.is_empty()).then(|| {
@@ -49,15 +61,20 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
         }
     }
     let fargate = spec.fargate();
-    let (min_percent, max_percent) = spec.percents;
+    let deployment_configuration = Box::new(deployment_configuration(ctx, spec));
     ctx.t.add(
         format!("{id}Service"),
         Resource::new(EcsService {
             cluster: ctx.cluster.arn.clone(),
             task_definition: Expr::reference(format!("{id}TaskDefinition")),
-            desired_count: spec.autoscaling.is_none().then_some(spec.replicas),
-            launch_type: fargate.then(|| "FARGATE".to_string()),
-            capacity_provider_strategy: if fargate {
+            desired_count: (spec.autoscaling.is_none() && !spec.daemon).then_some(spec.replicas),
+            // A daemon takes a launch type, never a capacity provider.
+            launch_type: if fargate {
+                Some("FARGATE".to_string())
+            } else {
+                spec.daemon.then(|| "EC2".to_string())
+            },
+            capacity_provider_strategy: if fargate || spec.daemon {
                 vec![]
             } else {
                 vec![StrategyItem {
@@ -70,14 +87,7 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
                 Capacity::Fargate { platform_version } => Some(platform_version.clone()),
                 Capacity::Ec2(_) => None,
             },
-            deployment_configuration: DeploymentConfiguration {
-                maximum_percent: max_percent,
-                minimum_healthy_percent: min_percent,
-                deployment_circuit_breaker: CircuitBreaker {
-                    enable: true,
-                    rollback: true,
-                },
-            },
+            deployment_configuration,
             deployment_controller: DeploymentController { kind: "ECS".into() },
             network_configuration: NetworkConfiguration {
                 awsvpc_configuration: AwsVpcConfiguration {
@@ -104,11 +114,63 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             placement_strategies: spec.placement.strategies.clone(),
             enable_ecs_managed_tags: true,
             propagate_tags: "SERVICE".into(),
-            scheduling_strategy: "REPLICA".into(),
+            scheduling_strategy: if spec.daemon { "DAEMON" } else { "REPLICA" }.into(),
             tags: service_tags,
         })
         .depends_on(spec.depends_on.clone()),
     );
+}
+
+/// The rollout: strategy, bounds, bake time, the circuit breaker (rolling
+/// only), lifecycle hooks and rollback alarms.
+fn deployment_configuration(ctx: &mut Ctx, spec: &ServiceSpec) -> DeploymentConfiguration {
+    let d = &spec.deployment;
+    let (min, max) = d.percents;
+    let hook_role = (!d.hooks.is_empty()).then(|| super::iam::hook_role(ctx, spec));
+    DeploymentConfiguration {
+        strategy: d.strategy.name().into(),
+        maximum_percent: max,
+        minimum_healthy_percent: min,
+        deployment_circuit_breaker: d
+            .circuit_breaker
+            .map(|(enable, rollback)| CircuitBreaker { enable, rollback }),
+        bake_time_in_minutes: d.bake_minutes,
+        canary_configuration: match d.strategy {
+            Strategy::Canary {
+                percent,
+                bake_minutes,
+            } => Some(CanaryConfiguration {
+                canary_percent: percent,
+                canary_bake_time_in_minutes: bake_minutes,
+            }),
+            _ => None,
+        },
+        linear_configuration: match d.strategy {
+            Strategy::Linear {
+                percent,
+                bake_minutes,
+            } => Some(LinearConfiguration {
+                step_percent: percent,
+                step_bake_time_in_minutes: bake_minutes,
+            }),
+            _ => None,
+        },
+        lifecycle_hooks: d
+            .hooks
+            .iter()
+            .map(|(lambda, stages)| LifecycleHook {
+                hook_target_arn: lambda.clone(),
+                lifecycle_stages: stages.clone(),
+                role_arn: hook_role.clone().unwrap_or(Expr::str("")),
+                target_type: "AWS_LAMBDA".into(),
+            })
+            .collect(),
+        alarms: (!d.alarms.is_empty()).then(|| DeploymentAlarms {
+            alarm_names: d.alarms.clone(),
+            enable: true,
+            rollback: true,
+        }),
+    }
 }
 
 /// The service's name in the project's Cloud Map namespace; returns its

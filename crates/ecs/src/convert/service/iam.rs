@@ -116,3 +116,44 @@ fn ecs_tasks_trust() -> PolicyDocument {
         })),
     }])
 }
+
+/// The role ECS assumes to call a service's deployment lifecycle hooks:
+/// it may invoke those functions and nothing else. Returns its ARN.
+pub fn hook_role(ctx: &mut Ctx, spec: &ServiceSpec) -> Expr {
+    let id = format!("{}DeploymentHookRole", spec.id);
+    let functions: Vec<serde_json::Value> = spec
+        .deployment
+        .hooks
+        .iter()
+        .map(|(arn, _)| serde_json::Value::String(arn.clone()))
+        .collect();
+    let tags = ctx.service_tags(&spec.name);
+    ctx.t.add(
+        id.clone(),
+        Resource::new(Role {
+            assume_role_policy_document: PolicyDocument::new(vec![Statement {
+                effect: "Allow".into(),
+                principal: Some(Principal {
+                    service: "ecs.amazonaws.com".into(),
+                }),
+                action: vec!["sts:AssumeRole".into()],
+                resource: None,
+                condition: None,
+            }]),
+            managed_policy_arns: vec![],
+            policies: vec![InlinePolicy {
+                policy_name: "InvokeDeploymentHooks".into(),
+                policy_document: serde_json::json!({
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Effect": "Allow",
+                        "Action": "lambda:InvokeFunction",
+                        "Resource": functions,
+                    }],
+                }),
+            }],
+            tags,
+        }),
+    );
+    Expr::get_att(&id, "Arn")
+}

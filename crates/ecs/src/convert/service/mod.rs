@@ -7,6 +7,7 @@
 
 mod capacity;
 mod containers;
+mod deployment;
 mod ecs_service;
 mod iam;
 mod placement;
@@ -15,6 +16,7 @@ mod scaling;
 mod spec;
 mod task;
 
+pub use deployment::DeploymentPlan;
 pub use spec::{AmiVariant, Ec2Plan, ServiceSpec};
 
 use super::Ctx;
@@ -42,6 +44,7 @@ pub struct ServicePlan {
     pub efs_volumes: Vec<String>,
     /// Its tasks get no public IP, so they run in the NAT subnets.
     pub private: bool,
+    pub deployment: DeploymentPlan,
 }
 
 pub fn services(
@@ -99,5 +102,6 @@ fn emit(
         own_group: spec.network.own_group.as_ref().map(Expr::reference),
         efs_volumes: spec.storage.efs_volumes.clone(),
         private: spec.private(ctx.subnets_named),
+        deployment: spec.deployment.clone(),
     }
 }

@@ -2,7 +2,7 @@
 //! about the service's own keys is reported here, at the key.
 
 use super::spec::{Capacity, Iam, Network, SecretFiles, ServiceSpec, Size, Storage};
-use super::{capacity, placement};
+use super::{capacity, deployment, placement};
 use crate::cfn::Expr;
 use crate::cfn::resources::*;
 use crate::convert::Ctx;
@@ -38,7 +38,9 @@ pub fn service(
     check_numbers(ctx, s, path, replicas);
     let (cpus, memory) = requested_size(s);
     let runtime_platform = platform(ctx, s, path);
+    let daemon = deploy.is_some_and(|d| d.mode == "global");
     let request = capacity::Request {
+        daemon,
         cpus,
         memory,
         max_tasks: autoscaling.as_ref().and_then(|a| a.max).unwrap_or(replicas),
@@ -56,15 +58,17 @@ pub fn service(
     let network = network(ctx, name, id, s, lb, public_ip, fargate, mounts_efs, path);
     let pull = pull_credentials(ctx, &iam, path);
     let secret_files = secret_files(ctx, s, path, secrets, pull);
-    let update = deploy.and_then(|d| d.update_config.as_ref());
-    let percents = deployment_percents(
-        ctx,
-        &path.key("deploy"),
-        update,
-        update_ext,
+    let facts = deployment::Facts {
+        name,
         replicas,
-        storage.writes_efs,
-    );
+        writes_efs: storage.writes_efs,
+        daemon,
+        percents_asked: update_ext.unwrap_or((None, None)),
+    };
+    let deployment = deployment::read(ctx, s, path, lb, &facts);
+    if daemon {
+        check_daemon(ctx, s, path, fargate, autoscaling.is_some(), &placement);
+    }
     for p in lb.ports_of(name) {
         depends_on.push(p.listener_id());
     }
@@ -78,7 +82,8 @@ pub fn service(
         path: path.clone(),
         replicas,
         autoscaling,
-        percents,
+        deployment,
+        daemon,
         size,
         runtime_platform,
         capacity,
@@ -95,6 +100,47 @@ pub fn service(
         creates_log_group,
         deregistration_delay,
         depends_on,
+    }
+}
+
+/// A daemon (`mode: global`) runs one task on every EC2 instance of the
+/// cluster: not on Fargate, not scaled, not spread.
+fn check_daemon(
+    ctx: &mut Ctx,
+    s: &Service,
+    path: &KeyPath,
+    fargate: bool,
+    autoscaling: bool,
+    placement: &placement::Placement,
+) {
+    let deploy_path = path.key("deploy");
+    if fargate {
+        ctx.error(
+            &deploy_path.key("mode"),
+            "`mode: global` runs one task on every EC2 instance (an ECS daemon service), and Fargate has no instances",
+            "set `x-aws-launch_type: EC2` on the service or the project (or pass --launch-type EC2), or use `mode: replicated`",
+        );
+    }
+    if autoscaling {
+        ctx.error(
+            &deploy_path.key("x-aws-autoscaling"),
+            "a daemon service runs one task per instance and is not scaled",
+            "remove `x-aws-autoscaling`, or use `mode: replicated`",
+        );
+    }
+    if s.deploy.as_ref().is_some_and(|d| d.replicas.is_some()) || s.scale.is_some() {
+        ctx.warn(
+            &deploy_path.key("replicas"),
+            "replicas are ignored: a daemon service runs one task per instance",
+            "remove `replicas`, or use `mode: replicated`",
+        );
+    }
+    if !placement.strategies.is_empty() {
+        ctx.error(
+            &deploy_path.key("placement").key("preferences"),
+            "ECS places a daemon's tasks on every instance, and takes no placement strategy",
+            "remove the preferences, or use `mode: replicated`",
+        );
     }
 }
 
@@ -227,11 +273,14 @@ fn deploy_extensions(
         let max: Option<i64> = ctx.ok(r.get("x-aws-max_percent", "an integer percentage"));
         (min, max)
     });
-    if d.mode == "global" || d.mode == "global-job" || d.mode == "replicated-job" {
+    if d.mode == "global-job" || d.mode == "replicated-job" {
         ctx.error(
             &deploy_path.key("mode"),
-            format!("deploy mode {:?} is not available on ECS Fargate", d.mode),
-            "use `mode: replicated` (the default)",
+            format!(
+                "deploy mode {:?} is not available: an ECS service keeps its tasks running",
+                d.mode
+            ),
+            "use `mode: replicated` (the default), or `global` on EC2",
         );
     }
     (a, u)
@@ -676,51 +725,6 @@ fn task_volume_name(key: &str) -> String {
             }
         })
         .collect()
-}
-
-/// The rolling deployment's minimum healthy and maximum percent.
-fn deployment_percents(
-    ctx: &mut Ctx,
-    deploy_path: &KeyPath,
-    update: Option<&compose::model::UpdateConfig>,
-    ext: UpdateExtensions,
-    replicas: i64,
-    writes_efs: bool,
-) -> (i64, i64) {
-    // Two tasks writing one EFS directory at once (a database's old and new
-    // server) corrupt it or fail on its lock: the old task stops before the
-    // new one starts, unless the user chose otherwise.
-    let (mut min, mut max) = if writes_efs { (0, 100) } else { (100, 200) };
-    let (ext_min, ext_max) = ext.unwrap_or((None, None));
-    if let Some(p) = update.and_then(|u| u.parallelism)
-        && (ext_min.is_none() || ext_max.is_none())
-    {
-        let p = p as i64;
-        if p > replicas {
-            ctx.error(
-                &deploy_path.key("update_config").key("parallelism"),
-                format!("parallelism {p} is larger than the {replicas} replica(s)"),
-                "set deploy.replicas to at least the parallelism",
-            );
-        } else if replicas > 0 {
-            min = (replicas - p) * 100 / replicas;
-            max = (replicas + p) * 100 / replicas;
-        }
-    }
-    if let Some(m) = ext_min {
-        min = m;
-    }
-    if let Some(m) = ext_max {
-        max = m;
-    }
-    if !(0..=100).contains(&min) || max < 100 || max <= min {
-        ctx.error(
-            &deploy_path.key("update_config"),
-            format!("minimum healthy {min}% and maximum {max}% do not allow a deployment"),
-            "keep the minimum between 0 and 100 and the maximum at 100 or more, above the minimum",
-        );
-    }
-    (min, max)
 }
 
 /// The ECS services this one waits for, in name order; a condition other

@@ -1,6 +1,7 @@
 //! The plan of one service: everything conversion decided about it, checked,
 //! before any resource is written.
 
+use super::deployment::DeploymentPlan;
 use super::placement::Placement;
 use crate::cfn::Expr;
 use crate::cfn::resources::{
@@ -18,8 +19,10 @@ pub struct ServiceSpec {
     pub path: KeyPath,
     pub replicas: i64,
     pub autoscaling: Option<AutoScaling>,
-    /// Rolling deployment bounds: minimum healthy and maximum percent.
-    pub percents: (i64, i64),
+    /// How a new version rolls out.
+    pub deployment: DeploymentPlan,
+    /// `mode: global`: an ECS daemon service on the EC2 instances.
+    pub daemon: bool,
     pub size: Size,
     pub runtime_platform: Option<RuntimePlatform>,
     /// Fargate, or EC2 instances of the service's own.
