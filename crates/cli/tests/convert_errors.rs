@@ -469,6 +469,32 @@ const CASES: &[Case] = &[
             "0.1 to 100",
         ],
     ),
+    case(
+        "unknown-capacity",
+        "services:\n  api:\n    image: api\n    x-aws-capacity: spot_fleet\n",
+        &[
+            "compose.yaml:4:21",
+            "services.api.x-aws-capacity",
+            "\"spot_fleet\" is not a kind of EC2 capacity",
+            "managed_instances",
+        ],
+    ),
+    case(
+        "managed-instances-on-fargate",
+        "services:\n  api:\n    image: api\n    x-aws-launch_type: FARGATE\n    x-aws-capacity: managed_instances\n",
+        &[
+            "services.api.x-aws-capacity",
+            "ECS Managed Instances are EC2 instances",
+        ],
+    ),
+    case(
+        "managed-instances-with-an-ami",
+        "services:\n  api:\n    image: api\n    x-aws-capacity: managed_instances\n    deploy:\n      placement:\n        constraints: [node.ami == ami-0123456789abcdef0]\n",
+        &[
+            "services.api.deploy.placement.constraints",
+            "run AWS's own image",
+        ],
+    ),
     Case {
         name: "placement-on-fargate-is-named",
         compose: "services:\n  api:\n    image: api\n    deploy:\n      placement:\n        constraints: [node.labels.disk == ssd]\n",

@@ -203,6 +203,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-instances",
     "x-aws-platform_version",
     "x-aws-deployment",
+    "x-aws-capacity",
 ];
 pub const DEPLOY_KEYS: &[&str] = &["x-aws-autoscaling"];
 pub const UPDATE_CONFIG_KEYS: &[&str] = &["x-aws-min_percent", "x-aws-max_percent"];

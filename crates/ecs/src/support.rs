@@ -537,6 +537,11 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "the Fargate platform version (`1.4.0`); default `LATEST`",
     ),
     (
+        "x-aws-capacity",
+        "service",
+        "`managed_instances`: the service runs on ECS Managed Instances (AWS picks, patches and scales the instances from the task's size, `x-aws-instance_type`, the platform and GPUs); default `auto_scaling`, instances of the project's own",
+    ),
+    (
         "x-aws-deployment",
         "service",
         "how a new version rolls out: `strategy` `rolling` (default), `blue_green`, `canary` or `linear` (ECS-native; traffic shifts on the load balancer, canary and linear on an ALB only), `bake_time`, `canary_percent` and `canary_bake_time`, `step_percent` and `step_bake_time`, `test_port` (default: the port + 10000), `hooks: [{lambda: ARN, stages: [...]}]`, `alarms: [names]` that roll back",

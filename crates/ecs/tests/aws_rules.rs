@@ -306,8 +306,10 @@ fn instances_started_in_public_subnets_are_caught() {
 fn capacity_that_scales_in_under_running_tasks_is_caught() {
     let unprotect = |t: &mut Template| {
         for (_, r) in t.resources.iter_mut() {
-            if let Properties::CapacityProvider(c) = &mut r.properties {
-                c.auto_scaling_group_provider.managed_termination_protection = "DISABLED".into();
+            if let Properties::CapacityProvider(c) = &mut r.properties
+                && let Some(p) = &mut c.auto_scaling_group_provider
+            {
+                p.managed_termination_protection = "DISABLED".into();
             }
         }
     };
@@ -595,5 +597,30 @@ fn a_database_deployed_blue_green_is_caught() {
                 .strategy = "BLUE_GREEN".into()
         },
         "runs both versions",
+    );
+}
+
+#[test]
+fn a_managed_instances_role_ecs_cannot_pass_is_caught() {
+    let rule = "managed_instances_roles_can_be_passed";
+    broken(
+        rule,
+        fixture("managed-instances"),
+        |t| props!(t, "ManagedInstancesInstanceRole", Role).role_name = None,
+        "not named ecsInstanceRole",
+    );
+    broken(
+        rule,
+        fixture("managed-instances"),
+        |t| {
+            props!(
+                t,
+                "ClusterCapacityProviders",
+                ClusterCapacityProviderAssociations
+            )
+            .capacity_providers
+            .push(Expr::reference("ApiCapacityProvider"))
+        },
+        "belongs to its cluster",
     );
 }

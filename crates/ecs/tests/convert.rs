@@ -103,6 +103,7 @@ const FIXTURES: &[&str] = &[
     "ec2",
     "deployments",
     "daemon",
+    "managed-instances",
     "placement",
 ];
 
@@ -1172,4 +1173,58 @@ fn global_mode_is_a_daemon_on_every_ec2_instance() {
     // scaling for capacity.
     assert_eq!(props(&t, "ShipperAutoScalingGroup")["MinSize"], "1");
     assert_eq!(props(&t, "AppService")["SchedulingStrategy"], "REPLICA");
+}
+
+#[test]
+fn managed_instances_ask_aws_for_instances_that_fit_the_task() {
+    let (_, t) = convert("managed-instances");
+    let provider = props(&t, "ApiCapacityProvider");
+    assert_eq!(provider["ClusterName"], json!({"Ref": "Cluster"}));
+    assert!(provider.get("AutoScalingGroupProvider").is_none());
+    let m = &provider["ManagedInstancesProvider"];
+    assert_eq!(
+        m["InfrastructureRoleArn"],
+        json!({"Fn::GetAtt": ["ManagedInstancesInfrastructureRole", "Arn"]})
+    );
+    let lt = &m["InstanceLaunchTemplate"];
+    assert_eq!(lt["InstanceRequirements"]["VCpuCount"], json!({"Min": 2}));
+    // 4 GiB for the task and half a GiB for the OS and the agent.
+    assert_eq!(
+        lt["InstanceRequirements"]["MemoryMiB"],
+        json!({"Min": 4608})
+    );
+    assert_eq!(
+        lt["NetworkConfiguration"]["Subnets"],
+        json!([{"Ref": "PrivateSubnet1"}, {"Ref": "PrivateSubnet2"}])
+    );
+    let gpu = &props(&t, "InferenceCapacityProvider")["ManagedInstancesProvider"]["InstanceLaunchTemplate"]
+        ["InstanceRequirements"];
+    assert_eq!(gpu["AcceleratorCount"], json!({"Min": 1}));
+    assert_eq!(gpu["AcceleratorManufacturers"], json!(["nvidia"]));
+    assert_eq!(gpu["AllowedInstanceTypes"], json!(["g5.xlarge"]));
+    let edge = &props(&t, "EdgeCapacityProvider")["ManagedInstancesProvider"]["InstanceLaunchTemplate"]
+        ["InstanceRequirements"];
+    assert_eq!(edge["CpuManufacturers"], json!(["amazon-web-services"]));
+    assert_eq!(
+        props(&t, "ApiTaskDefinition")["RequiresCompatibilities"],
+        json!(["MANAGED_INSTANCES"])
+    );
+    // The name AWS's managed policy lets ECS pass, per stack and region.
+    let role = props(&t, "ManagedInstancesInstanceRole");
+    assert!(
+        role["RoleName"]["Fn::Sub"]
+            .as_str()
+            .unwrap()
+            .starts_with("ecsInstanceRole-"),
+        "{role}"
+    );
+    // No launch template, group or AMI of ours; the association lists
+    // only Fargate, since these providers belong to the cluster.
+    assert!(ids(&t).iter().all(|id| !id.contains("LaunchTemplate")));
+    assert!(t["Parameters"].get("AmiId").is_none());
+    assert_eq!(
+        props(&t, "ClusterCapacityProviders")["CapacityProviders"],
+        json!(["FARGATE", "FARGATE_SPOT"])
+    );
+    assert_eq!(props(&t, "CacheService")["LaunchType"], "FARGATE");
 }

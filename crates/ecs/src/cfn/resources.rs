@@ -119,13 +119,78 @@ pub struct AutoScalingGroupProvider {
     pub managed_termination_protection: String,
 }
 
+/// ECS Managed Instances: AWS picks, patches and replaces the instances
+/// from requirements.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedInstancesProvider {
+    pub infrastructure_role_arn: Expr,
+    pub instance_launch_template: InstanceLaunchTemplate,
+    pub propagate_tags: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceLaunchTemplate {
+    pub ec2_instance_profile_arn: Expr,
+    pub network_configuration: ManagedInstancesNetwork,
+    pub storage_configuration: ManagedInstancesStorage,
+    pub instance_requirements: InstanceRequirements,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedInstancesNetwork {
+    pub subnets: Vec<Expr>,
+    pub security_groups: Vec<Expr>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedInstancesStorage {
+    #[serde(rename = "StorageSizeGiB")]
+    pub storage_size_gib: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceRequirements {
+    pub v_cpu_count: MinMax,
+    #[serde(rename = "MemoryMiB")]
+    pub memory_mib: MinMax,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cpu_manufacturers: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accelerator_count: Option<MinMax>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accelerator_types: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accelerator_manufacturers: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_instance_types: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MinMax {
+    pub min: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CapacityProvider {
     /// Given explicitly: a generated one could start with the project's
     /// name, and names starting with `aws`, `ecs` or `fargate` are refused.
     pub name: String,
-    pub auto_scaling_group_provider: AutoScalingGroupProvider,
+    /// ECS Managed Instances providers belong to one cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_name: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_scaling_group_provider: Option<AutoScalingGroupProvider>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_instances_provider: Option<ManagedInstancesProvider>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
 }
@@ -685,6 +750,9 @@ pub struct InlinePolicy {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Role {
+    /// Set only where AWS needs a name pattern (Managed Instances' PassRole).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<Expr>,
     pub assume_role_policy_document: PolicyDocument,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub managed_policy_arns: Vec<Expr>,

@@ -35,10 +35,21 @@ pub fn ec2(ctx: &mut Ctx, plans: &[ServicePlan]) {
     if on_ec2.is_empty() {
         return;
     }
-    instance_role(ctx);
-    ami_parameters(ctx, on_ec2.iter().map(|(_, e)| *e));
+    let (managed, own): (Vec<_>, Vec<_>) = on_ec2.iter().partition(|(_, e)| e.managed.is_some());
+    if !own.is_empty() {
+        instance_role(ctx);
+        ami_parameters(ctx, own.iter().map(|(_, e)| *e));
+    }
+    if !managed.is_empty() {
+        managed_instances_roles(ctx);
+    }
+    for (plan, ec2) in &managed {
+        managed_instances_provider(ctx, plan, ec2);
+    }
+    // Managed Instances providers belong to their cluster already; the
+    // association lists the Auto Scaling group providers.
     let mut providers = vec![Expr::str("FARGATE"), Expr::str("FARGATE_SPOT")];
-    for (plan, ec2) in &on_ec2 {
+    for (plan, ec2) in &own {
         launch_template(ctx, plan, ec2);
         auto_scaling_group(ctx, plan, ec2);
         capacity_provider(ctx, plan, ec2);
@@ -71,6 +82,7 @@ fn instance_role(ctx: &mut Ctx) {
     ctx.t.add(
         "EC2InstanceRole",
         Resource::new(Role {
+            role_name: None,
             assume_role_policy_document: PolicyDocument::new(vec![Statement {
                 effect: "Allow".into(),
                 principal: Some(Principal {
@@ -202,7 +214,8 @@ fn capacity_provider(ctx: &mut Ctx, plan: &ServicePlan, ec2: &Ec2Plan) {
         format!("{id}CapacityProvider"),
         Resource::new(CapacityProvider {
             name: capacity_provider_name(ctx.name(), &plan.name),
-            auto_scaling_group_provider: AutoScalingGroupProvider {
+            cluster_name: None,
+            auto_scaling_group_provider: Some(AutoScalingGroupProvider {
                 auto_scaling_group_arn: Expr::reference(format!("{id}AutoScalingGroup")),
                 managed_scaling: ManagedScaling {
                     status: "ENABLED".into(),
@@ -210,7 +223,116 @@ fn capacity_provider(ctx: &mut Ctx, plan: &ServicePlan, ec2: &Ec2Plan) {
                 },
                 // Scale-in must not stop an instance that runs tasks.
                 managed_termination_protection: "ENABLED".into(),
-            },
+            }),
+            managed_instances_provider: None,
+            tags,
+        }),
+    );
+}
+
+/// The roles of ECS Managed Instances: the infrastructure role ECS manages
+/// the instances with, and the instances' own role. AWS's managed policy
+/// lets the first pass only roles named `ecsInstanceRole*`, and role names
+/// are global to the account: the name carries the stack and the region.
+fn managed_instances_roles(ctx: &mut Ctx) {
+    let project_tag = ctx.project_tag();
+    let trust = |service: &str| {
+        PolicyDocument::new(vec![Statement {
+            effect: "Allow".into(),
+            principal: Some(Principal {
+                service: service.into(),
+            }),
+            action: vec!["sts:AssumeRole".into()],
+            resource: None,
+            condition: None,
+        }])
+    };
+    ctx.t.add(
+        "ManagedInstancesInfrastructureRole",
+        Resource::new(Role {
+            role_name: None,
+            assume_role_policy_document: trust("ecs.amazonaws.com"),
+            managed_policy_arns: vec![Expr::sub(
+                "arn:${AWS::Partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForManagedInstances",
+            )],
+            policies: vec![],
+            tags: vec![project_tag.clone()],
+        }),
+    );
+    // 64 characters at most: the prefix, the region (14 at most), dashes.
+    let stack: String = crate::names::stack_name(ctx.name())
+        .chars()
+        .take(32)
+        .collect();
+    ctx.t.add(
+        "ManagedInstancesInstanceRole",
+        Resource::new(Role {
+            role_name: Some(Expr::sub(format!("ecsInstanceRole-{stack}-${{AWS::Region}}"))),
+            assume_role_policy_document: trust("ec2.amazonaws.com"),
+            managed_policy_arns: vec![Expr::sub(
+                "arn:${AWS::Partition}:iam::aws:policy/AmazonECSInstanceRolePolicyForManagedInstances",
+            )],
+            policies: vec![],
+            tags: vec![project_tag],
+        }),
+    );
+    ctx.t.add(
+        "ManagedInstancesInstanceProfile",
+        Resource::new(InstanceProfile {
+            roles: vec![Expr::reference("ManagedInstancesInstanceRole")],
+        }),
+    );
+}
+
+/// A Managed Instances capacity provider for one service, in the private
+/// subnets like its tasks, with the service's groups.
+fn managed_instances_provider(ctx: &mut Ctx, plan: &ServicePlan, ec2: &Ec2Plan) {
+    let Some(req) = &ec2.managed else { return };
+    let arm64 = ec2.variant == AmiVariant::Arm64;
+    let requirements = InstanceRequirements {
+        v_cpu_count: MinMax {
+            min: req.vcpus,
+            max: None,
+        },
+        memory_mib: MinMax {
+            min: req.memory_mib,
+            max: None,
+        },
+        cpu_manufacturers: if arm64 {
+            vec!["amazon-web-services".into()]
+        } else {
+            vec!["intel".into(), "amd".into()]
+        },
+        accelerator_count: ec2.gpus.map(|n| MinMax { min: n, max: None }),
+        accelerator_types: ec2.gpus.map(|_| vec!["gpu".into()]).unwrap_or_default(),
+        accelerator_manufacturers: ec2.gpus.map(|_| vec!["nvidia".into()]).unwrap_or_default(),
+        allowed_instance_types: req.instance_type.iter().cloned().collect(),
+    };
+    let tags = vec![ctx.project_tag()];
+    ctx.t.add(
+        format!("{}CapacityProvider", plan.id),
+        Resource::new(CapacityProvider {
+            name: capacity_provider_name(ctx.name(), &plan.name),
+            cluster_name: Some(ctx.cluster.name.clone()),
+            auto_scaling_group_provider: None,
+            managed_instances_provider: Some(ManagedInstancesProvider {
+                infrastructure_role_arn: Expr::get_att("ManagedInstancesInfrastructureRole", "Arn"),
+                instance_launch_template: InstanceLaunchTemplate {
+                    ec2_instance_profile_arn: Expr::get_att(
+                        "ManagedInstancesInstanceProfile",
+                        "Arn",
+                    ),
+                    network_configuration: ManagedInstancesNetwork {
+                        subnets: ctx.private_subnets.clone(),
+                        security_groups: plan.security_groups.clone(),
+                    },
+                    storage_configuration: ManagedInstancesStorage {
+                        storage_size_gib: if ec2.gpus.is_some() { 100 } else { 30 },
+                    },
+                    instance_requirements: requirements,
+                },
+                propagate_tags: "CAPACITY_PROVIDER".into(),
+            }),
             tags,
         }),
     );

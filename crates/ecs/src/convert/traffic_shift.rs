@@ -144,6 +144,7 @@ fn infrastructure_role(ctx: &mut Ctx) {
     ctx.t.add(
         INFRASTRUCTURE_ROLE,
         Resource::new(Role {
+            role_name: None,
             assume_role_policy_document: PolicyDocument::new(vec![Statement {
                 effect: "Allow".into(),
                 principal: Some(Principal {

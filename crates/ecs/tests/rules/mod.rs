@@ -92,6 +92,10 @@ pub const RULES: &[Rule] = &[
         check: load_balancing::target_groups_drain_for_a_set_time,
     },
     Rule {
+        name: "managed_instances_roles_can_be_passed",
+        check: capacity::managed_instances_roles_can_be_passed,
+    },
+    Rule {
         name: "traffic_shifts_between_twin_target_groups",
         check: load_balancing::traffic_shifts_between_twin_target_groups,
     },

@@ -5,7 +5,7 @@
 //! service that reserves GPUs runs on EC2 (Fargate has none).
 
 use super::placement::Placement;
-use super::spec::{AmiVariant, Capacity, Ec2Plan};
+use super::spec::{AmiVariant, Capacity, Ec2Plan, ManagedRequirements};
 use crate::convert::{Ctx, LaunchType};
 use crate::extensions::Instances;
 use crate::sizing;
@@ -30,6 +30,8 @@ struct Asked {
     instance_type: Option<String>,
     instances: Option<Instances>,
     platform_version: Option<String>,
+    /// `x-aws-capacity: managed_instances`.
+    managed: bool,
 }
 
 fn asked(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Asked {
@@ -41,12 +43,27 @@ fn asked(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Asked {
         "a mapping of min, max and target_capacity",
     ));
     let platform_version = ctx.ok(reader.get("x-aws-platform_version", "a string"));
+    let capacity: Option<String> =
+        ctx.ok(reader.get("x-aws-capacity", "auto_scaling or managed_instances"));
     let launch = launch.and_then(|l| LaunchType::read(ctx, &l, &path.key("x-aws-launch_type")));
+    let managed = match capacity.as_deref() {
+        None | Some("auto_scaling") => false,
+        Some("managed_instances") => true,
+        Some(other) => {
+            ctx.error(
+                &path.key("x-aws-capacity"),
+                format!("{other:?} is not a kind of EC2 capacity"),
+                "write auto_scaling (instances of the project's own, the default) or managed_instances (ECS Managed Instances)",
+            );
+            false
+        }
+    };
     Asked {
         launch,
         instance_type,
         instances,
         platform_version,
+        managed,
     }
 }
 
@@ -60,6 +77,15 @@ pub fn capacity(
     let asked = asked(ctx, s, path);
     let gpus = gpu_request(s);
     let launch = match (asked.launch, gpus) {
+        (Some(LaunchType::Fargate), _) if asked.managed => {
+            ctx.error(
+                &path.key("x-aws-capacity"),
+                "ECS Managed Instances are EC2 instances, and the service asks for Fargate",
+                "remove `x-aws-launch_type: FARGATE`, or `x-aws-capacity`",
+            );
+            LaunchType::Ec2
+        }
+        (None, _) if asked.managed => LaunchType::Ec2,
         (Some(LaunchType::Fargate), Some(_)) => {
             ctx.error(
                 &path.key("x-aws-launch_type"),
@@ -85,12 +111,18 @@ pub fn capacity(
             "remove it, or run the service on Fargate",
         );
     }
-    let named = asked.instance_type.is_some() || placement.instance_type.is_some();
-    let instance_type = match asked.instance_type.or(placement.instance_type.clone()) {
+    let named_type = asked
+        .instance_type
+        .clone()
+        .or(placement.instance_type.clone());
+    let instance_type = match named_type.clone() {
         Some(t) => t,
         None => sized(ctx, path, req, gpus),
     };
-    let variant = variant(ctx, path, req, gpus, &instance_type, named);
+    let variant = variant(ctx, path, req, gpus, &instance_type, named_type.is_some());
+    let managed = asked
+        .managed
+        .then(|| managed_requirements(ctx, path, req, &asked, placement, named_type));
     let (min_instances, max_instances, target_capacity) = scaling(ctx, path, asked.instances, req);
     Capacity::Ec2(Ec2Plan {
         instance_type,
@@ -101,7 +133,49 @@ pub fn capacity(
         min_instances,
         max_instances,
         target_capacity,
+        managed,
     })
+}
+
+/// ECS Managed Instances: AWS chooses, patches and scales the instances, so
+/// what names an AMI, sets instance attributes or sizes a group of ours
+/// cannot apply.
+fn managed_requirements(
+    ctx: &mut Ctx,
+    path: &KeyPath,
+    req: &Request,
+    asked: &Asked,
+    placement: &Placement,
+    instance_type: Option<String>,
+) -> ManagedRequirements {
+    if req.daemon {
+        ctx.error(
+            &path.key("deploy").key("mode"),
+            "a daemon service runs on instances of the project's own, not on ECS Managed Instances",
+            "remove `x-aws-capacity: managed_instances`, or use `mode: replicated`",
+        );
+    }
+    if asked.instances.is_some() {
+        ctx.warn(
+            &path.key("x-aws-instances"),
+            "`x-aws-instances` is ignored: ECS Managed Instances scale themselves",
+            "remove it, or `x-aws-capacity: managed_instances`",
+        );
+    }
+    if placement.ami.is_some() || !placement.attributes.is_empty() {
+        ctx.error(
+            &path.key("deploy").key("placement").key("constraints"),
+            "ECS Managed Instances run AWS's own image and take no instance attributes, so `node.ami` and `node.labels.*` cannot apply",
+            "remove those constraints, or `x-aws-capacity: managed_instances`",
+        );
+    }
+    let mib = (req.memory as f64 / (1024.0 * 1024.0)).ceil() as i64;
+    ManagedRequirements {
+        vcpus: (req.cpus.ceil() as i64).max(1),
+        // The OS and the ECS agent keep about half a GiB for themselves.
+        memory_mib: mib.max(512) + 512,
+        instance_type,
+    }
 }
 
 fn ignored_on_fargate(ctx: &mut Ctx, path: &KeyPath, asked: &Asked, placement: bool) {

@@ -27,6 +27,7 @@ pub fn roles(ctx: &mut Ctx, spec: &ServiceSpec) -> Roles {
     ctx.t.add(
         execution_role.clone(),
         Resource::new(Role {
+            role_name: None,
             assume_role_policy_document: ecs_tasks_trust(),
             managed_policy_arns: vec![Expr::sub(
                 "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
@@ -59,6 +60,7 @@ pub fn roles(ctx: &mut Ctx, spec: &ServiceSpec) -> Roles {
         ctx.t.add(
             role.clone(),
             Resource::new(Role {
+                role_name: None,
                 assume_role_policy_document: ecs_tasks_trust(),
                 managed_policy_arns: managed,
                 policies: task_policies,
@@ -131,6 +133,7 @@ pub fn hook_role(ctx: &mut Ctx, spec: &ServiceSpec) -> Expr {
     ctx.t.add(
         id.clone(),
         Resource::new(Role {
+            role_name: None,
             assume_role_policy_document: PolicyDocument::new(vec![Statement {
                 effect: "Allow".into(),
                 principal: Some(Principal {

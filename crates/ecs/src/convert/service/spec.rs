@@ -93,6 +93,19 @@ pub struct Ec2Plan {
     pub max_instances: i64,
     /// Managed scaling's target utilisation, percent.
     pub target_capacity: i64,
+    /// ECS Managed Instances (`x-aws-capacity: managed_instances`): AWS
+    /// picks the instances from these requirements; no launch template or
+    /// Auto Scaling group of ours.
+    pub managed: Option<ManagedRequirements>,
+}
+
+/// What an ECS Managed Instance must offer one task.
+#[derive(Debug, Clone)]
+pub struct ManagedRequirements {
+    pub vcpus: i64,
+    pub memory_mib: i64,
+    /// `x-aws-instance_type` or a placement constraint named one.
+    pub instance_type: Option<String>,
 }
 
 /// The ECS-optimized Amazon Linux 2023 AMIs.

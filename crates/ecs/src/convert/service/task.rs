@@ -14,7 +14,7 @@ pub fn definition(ctx: &mut Ctx, spec: &ServiceSpec, containers: Containers, rol
         Resource::new(TaskDefinition {
             family: Expr::str(format!("{}-{}", ctx.name(), spec.name)),
             network_mode: "awsvpc".into(),
-            requires_compatibilities: vec![if spec.fargate() { "FARGATE" } else { "EC2" }.into()],
+            requires_compatibilities: vec![compatibility(spec).into()],
             cpu: spec.size.task_cpu.clone(),
             memory: spec.size.task_memory.clone(),
             execution_role_arn: roles.execution.clone(),
@@ -26,4 +26,12 @@ pub fn definition(ctx: &mut Ctx, spec: &ServiceSpec, containers: Containers, rol
             tags,
         }),
     );
+}
+
+fn compatibility(spec: &ServiceSpec) -> &'static str {
+    match spec.ec2() {
+        None => "FARGATE",
+        Some(e) if e.managed.is_some() => "MANAGED_INSTANCES",
+        Some(_) => "EC2",
+    }
 }
