@@ -235,6 +235,11 @@ pub struct ConvertArgs {
     /// project's x-aws-launch_type)
     #[arg(long, value_enum, ignore_case = true, value_name = "TYPE")]
     pub launch_type: Option<LaunchTypeArg>,
+
+    /// ecs-cli's ecs-params file (default: ecs-params.yml beside the
+    /// Compose file, when there is one); its values win over Compose's
+    #[arg(long, value_name = "FILE")]
+    pub ecs_params: Option<std::path::PathBuf>,
 }
 
 /// `--launch-type`.
@@ -310,6 +315,11 @@ pub struct UpArgs {
     /// project's x-aws-launch_type)
     #[arg(long, value_enum, ignore_case = true, value_name = "TYPE")]
     pub launch_type: Option<LaunchTypeArg>,
+
+    /// ecs-cli's ecs-params file (default: ecs-params.yml beside the
+    /// Compose file, when there is one); its values win over Compose's
+    #[arg(long, value_name = "FILE")]
+    pub ecs_params: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod context;
 mod deploy;
+mod ecs_params;
 mod images;
 mod plugin;
 mod progress;

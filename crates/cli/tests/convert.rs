@@ -280,3 +280,129 @@ fn an_ec2_app_fails_no_checkov_check_that_the_same_app_on_fargate_passes() {
         "{text}"
     );
 }
+
+#[test]
+fn ecs_params_beside_the_compose_file_win_over_compose_and_reach_the_template() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = workspace_root().join("crates/cli/tests/ecs-params/app");
+    let o = convert_in(&dir, &["--format", "json"], home.path());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let props = |id: &str| t["Resources"][id]["Properties"].clone();
+    let web = props("WebTaskDefinition");
+    // task_size wins over mem_limit: 512m; the roles are the named ones.
+    assert_eq!(
+        (web["Cpu"].as_str(), web["Memory"].as_str()),
+        (Some("1024"), Some("2048"))
+    );
+    assert_eq!(
+        web["TaskRoleArn"],
+        "arn:aws:iam::123456789012:role/app-task"
+    );
+    assert_eq!(
+        web["ExecutionRoleArn"],
+        serde_json::json!({"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/app-execution"})
+    );
+    assert!(t["Resources"].get("WebTaskExecutionRole").is_none());
+    let main = web["ContainerDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["Name"] == "web")
+        .unwrap()
+        .clone();
+    assert_eq!(main["MemoryReservation"], 256);
+    assert_eq!(main["HealthCheck"]["Interval"], 15);
+    assert_eq!(main["HealthCheck"]["Retries"], 4);
+    assert_eq!(
+        main["Secrets"],
+        serde_json::json!([
+            {"Name": "DB_PASSWORD", "ValueFrom": "/app/db-password"},
+            {"Name": "API_KEY", "ValueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-key-AbCdEf"}
+        ])
+    );
+    assert_eq!(
+        main["RepositoryCredentials"]["CredentialsParameter"],
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbCdEf"
+    );
+    // A service's own mem_limit and cpu_shares win over task_size.
+    let worker = props("WorkerTaskDefinition");
+    assert_eq!(
+        (worker["Cpu"].as_str(), worker["Memory"].as_str()),
+        (Some("2048"), Some("4096"))
+    );
+    let worker_main = &worker["ContainerDefinitions"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(worker_main["LinuxParameters"]["InitProcessEnabled"], true);
+    // run_params: subnets, extra groups, public IP; placement on EC2 only.
+    assert_eq!(
+        t["Parameters"]["Subnet1"]["Default"],
+        "subnet-0a1b2c3d4e5f60718"
+    );
+    let web_service = props("WebService");
+    let vpc = &web_service["NetworkConfiguration"]["AwsvpcConfiguration"];
+    assert!(
+        vpc["SecurityGroups"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("sg-0123456789abcdef0"))
+    );
+    assert_eq!(vpc["AssignPublicIp"], "ENABLED");
+    assert!(web_service.get("PlacementStrategies").is_none());
+    let worker_service = props("WorkerService");
+    assert_eq!(
+        worker_service["PlacementStrategies"],
+        serde_json::json!([{"Type": "binpack", "Field": "memory"}])
+    );
+    assert!(!stderr.contains("compose.yaml"), "{stderr}");
+    // What it ignores or cannot find is named, at its line.
+    for expected in [
+        "ecs-params.yml:9:13",
+        "`pid_mode` is ignored",
+        "the project has no service \"ghost\"",
+        "`task_placement` is ignored for Fargate services",
+        "replaces the one docker-ecs would make for `web`",
+        "`worker` runs on EC2, where awsvpc tasks get no public IP",
+        "the project has no volume \"scratch\"",
+        "`scope: task` is ignored",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} not in:\n{stderr}");
+    }
+    let file = home.path().join("params.yaml");
+    let o = convert_in(&dir, &["-o", file.to_str().unwrap()], home.path());
+    assert!(o.status.success());
+    let findings = lint(&[file]);
+    assert!(findings.is_empty(), "cfn-lint findings:\n{findings}");
+}
+
+#[test]
+fn an_ecs_params_value_of_the_wrong_type_names_its_line_and_the_fix() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = workspace_root().join("crates/cli/tests/ecs-params/wrong-type");
+    let o = convert_in(&dir, &[], home.path());
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    for expected in [
+        "ecs-params.yml:5:29",
+        "task_definition.services.web.init_process_enabled",
+        "must be true or false",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} not in:\n{stderr}");
+    }
+    // Named elsewhere with --ecs-params, the same file is read.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::copy(dir.join("compose.yaml"), other.path().join("compose.yaml")).unwrap();
+    let params = dir.join("ecs-params.yml");
+    let o = convert_in(
+        other.path(),
+        &["--ecs-params", params.to_str().unwrap()],
+        home.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("must be true or false"));
+}

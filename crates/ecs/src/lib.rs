@@ -10,6 +10,7 @@ pub mod extensions;
 pub mod limits;
 pub mod names;
 pub mod overlay;
+pub mod params;
 pub mod sizing;
 pub mod support;
 

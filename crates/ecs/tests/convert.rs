@@ -1228,3 +1228,75 @@ fn managed_instances_ask_aws_for_instances_that_fit_the_task() {
     );
     assert_eq!(props(&t, "CacheService")["LaunchType"], "FARGATE");
 }
+
+fn ecs_params(text: &str) -> ecs::params::ParamsFile {
+    let root = compose::yaml::parse_str(text).unwrap().unwrap();
+    let positions = compose::Positions::new(root, Default::default());
+    let (params, errors, _) = ecs::params::read(&positions);
+    assert!(errors.is_empty(), "{errors:?}");
+    ecs::params::ParamsFile { params, positions }
+}
+
+#[test]
+fn ecs_params_secrets_are_variables_the_execution_role_may_read() {
+    let loaded = load("simple");
+    let file = ecs_params(
+        "task_definition:\n  services:\n    simple:\n      secrets:\n        - {value_from: /app/token, name: TOKEN}\n",
+    );
+    let mut project = loaded.project.clone();
+    file.params.overlay(&mut project);
+    let options = ecs::Options {
+        params: Some(file),
+        ..Default::default()
+    };
+    let t = ecs::convert(&project, &loaded.positions, &options)
+        .unwrap()
+        .value();
+    let containers = &props(&t, "SimpleTaskDefinition")["ContainerDefinitions"];
+    let main = containers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["Name"] == "simple")
+        .unwrap();
+    assert_eq!(
+        main["Secrets"],
+        json!([{"Name": "TOKEN", "ValueFrom": "/app/token"}])
+    );
+    // The execution role docker-ecs makes may read that parameter, and
+    // nothing else of SSM.
+    let policy = serde_json::to_string(&props(&t, "SimpleTaskExecutionRole")["Policies"]).unwrap();
+    assert!(policy.contains("ssm:GetParameters"), "{policy}");
+    assert!(
+        policy.contains(
+            "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/app/token"
+        ),
+        "{policy}"
+    );
+}
+
+#[test]
+fn ecs_params_of_the_wrong_shape_are_errors_at_their_key() {
+    let root = compose::yaml::parse_str(
+        "version: 2\ntask_definition:\n  task_size: {cpu_limit: lots}\n  services:\n    web:\n      secrets:\n        - {name: 1TOKEN, value_from: x}\nrun_params:\n  task_placement:\n    strategy: [{type: scatter}]\n",
+    )
+    .unwrap()
+    .unwrap();
+    let positions = compose::Positions::new(root, Default::default());
+    let (_, errors, _) = ecs::params::read(&positions);
+    let text: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.key_path().unwrap_or(""), e.message()))
+        .collect();
+    for expected in [
+        "version: docker-ecs reads ecs-params version 1",
+        "task_definition.task_size.cpu_limit: \"lots\" is not a CPU size",
+        "task_definition.services.web.secrets[0].name: \"1TOKEN\" is not an environment variable name",
+        "run_params.task_placement.strategy[0].type: the strategy type must be one of binpack, random, spread",
+    ] {
+        assert!(
+            text.iter().any(|t| t == expected),
+            "{expected:?} not in {text:#?}"
+        );
+    }
+}

@@ -34,6 +34,7 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &ConvertArgs) -
     let options = ecs::Options {
         strict: args.strict,
         launch_type: args.launch_type.map(Into::into),
+        params: crate::ecs_params::apply(&mut loaded, args.ecs_params.as_deref())?,
     };
     let conversion = conversion(&loaded, &options)?;
     let format = match args.format {

@@ -13,15 +13,20 @@ use std::time::Duration;
 
 pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Outcome {
     let mut loaded = super::load_project(project_args)?;
+    let options = ecs::Options {
+        strict: args.strict,
+        launch_type: args.launch_type.map(Into::into),
+        params: crate::ecs_params::apply(&mut loaded, args.ecs_params.as_deref())?,
+    };
     // Convert once before any AWS call: a project ECS cannot run stops
     // here, offline, with every error (warnings come with the conversion
     // of the pinned images).
-    ecs::convert(&loaded.project, &loaded.positions, &options(args)).map_err(Failure::Many)?;
+    ecs::convert(&loaded.project, &loaded.positions, &options).map_err(Failure::Many)?;
     let project = loaded.project.name.clone();
     let started: Arc<Mutex<Option<String>>> = Arc::default();
     let rt = aws::runtime();
     rt.block_on(async {
-        let work = up(&mut loaded, aws_args, args, started.clone());
+        let work = up(&mut loaded, aws_args, args, &options, started.clone());
         tokio::select! {
             r = work => r,
             code = super::interrupted() => Err(detached(&project, started.lock().ok().and_then(|s| s.clone()), code)),
@@ -31,13 +36,6 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Out
 
 /// Containers whose image differs between two templates: (container,
 /// deployed image, new image).
-fn options(args: &UpArgs) -> ecs::Options {
-    ecs::Options {
-        strict: args.strict,
-        launch_type: args.launch_type.map(Into::into),
-    }
-}
-
 fn image_changes(
     deployed: &serde_json::Value,
     new: &serde_json::Value,
@@ -115,6 +113,7 @@ async fn up(
     loaded: &mut compose::Loaded,
     aws_args: &AwsArgs,
     args: &UpArgs,
+    options: &ecs::Options,
     started: Arc<Mutex<Option<String>>>,
 ) -> Outcome {
     let project = loaded.project.name.clone();
@@ -123,7 +122,7 @@ async fn up(
     let aws = Aws::connect(aws_args).await?;
     let account = aws.caller_account().await?;
     pin_images(&aws, aws_args, loaded, args).await?;
-    let conversion = super::convert::conversion(loaded, &options(args))?;
+    let conversion = super::convert::conversion(loaded, options)?;
     let template = conversion.value();
     let body = ecs::cfn::to_body(&template);
     // CloudFormation's limits apply to exactly this body.

@@ -244,7 +244,9 @@ pub struct PlacementConstraint {
 pub struct PlacementStrategy {
     #[serde(rename = "Type")]
     pub kind: String,
-    pub field: String,
+    /// None for `random`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -40,6 +40,9 @@ pub struct Options {
     pub strict: bool,
     /// `--launch-type`: the project's default, over its `x-aws-launch_type`.
     pub launch_type: Option<LaunchType>,
+    /// `ecs-params.yml`: what only ECS can say (its Compose-like values
+    /// are laid over the project before conversion).
+    pub params: Option<crate::params::ParamsFile>,
 }
 
 /// Where tasks run.
@@ -147,6 +150,10 @@ pub(crate) struct Ctx<'a> {
     pub init_image: String,
     /// Where services run unless they say otherwise.
     pub launch_type: LaunchType,
+    /// `ecs-params.yml`, with its own positions.
+    pub params: Option<&'a crate::params::ParamsFile>,
+    /// Its `task_placement` warning was given (once per project).
+    pub warned_params_placement: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -273,6 +280,8 @@ pub fn convert(
         existing_load_balancer: None,
         init_image: INIT_IMAGE.to_string(),
         launch_type: LaunchType::Fargate,
+        params: options.params.as_ref(),
+        warned_params_placement: false,
     };
     ctx.check_extensions(&ext, extensions::PROJECT_KEYS);
 

@@ -56,6 +56,7 @@ pub fn all(ctx: &mut Ctx, spec: &ServiceSpec, s: &Service, lb: &LoadBalancerPlan
     let mut main = main_container(ctx, &spec.name, s, &spec.path, spec.fargate(), log, lb);
     main.mount_points = mount_points;
     main.depends_on = depends;
+    main.secrets = spec.secrets.variables.clone();
     main.memory_reservation = spec.size.memory_reservation.map(|m| m as i64);
     main.repository_credentials =
         spec.iam

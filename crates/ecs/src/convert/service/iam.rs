@@ -13,35 +13,76 @@ pub struct Roles {
 }
 
 pub fn roles(ctx: &mut Ctx, spec: &ServiceSpec) -> Roles {
+    Roles {
+        execution: execution_role(ctx, spec),
+        task: task_role(ctx, spec),
+    }
+}
+
+/// A role ecs-params names instead of ours; it must grant what ours would.
+fn named_role(ctx: &mut Ctx, spec: &ServiceSpec, key: &str, needs: bool) -> Option<Expr> {
+    let file = ctx.params?;
+    let role = match key {
+        "task_role_arn" => file.params.task_role.clone(),
+        _ => file.params.execution_role.clone(),
+    }?;
+    if needs {
+        ctx.warnings.push(file.warning(
+            &crate::params::paths::task_definition(key),
+            format!(
+                "the role {role} replaces the one docker-ecs would make for `{}`, which needs grants (secrets, volumes, policies)",
+                spec.name
+            ),
+            "give that role the same permissions, or remove the key to let docker-ecs make the role",
+        ));
+    }
+    // A name is the account's role of that name: the task definition
+    // takes ARNs only.
+    Some(if role.starts_with("arn:") {
+        Expr::str(role)
+    } else {
+        Expr::sub(format!(
+            "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{role}"
+        ))
+    })
+}
+
+fn execution_role(ctx: &mut Ctx, spec: &ServiceSpec) -> Expr {
     let name = &spec.name;
-    let id = &spec.id;
-    let mut exec_policies: Vec<InlinePolicy> =
+    let mut policies: Vec<InlinePolicy> =
         crate::convert::secrets::grants(name, &spec.secrets.grants)
             .into_iter()
             .collect();
     if spec.creates_log_group {
-        exec_policies.push(create_log_group(name, spec));
+        policies.push(create_log_group(name, spec));
     }
-    let execution_role = format!("{id}TaskExecutionRole");
+    if let Some(role) = named_role(ctx, spec, "task_execution_role", !policies.is_empty()) {
+        return role;
+    }
+    let id = format!("{}TaskExecutionRole", spec.id);
     let tags = ctx.service_tags(name);
     ctx.t.add(
-        execution_role.clone(),
+        id.clone(),
         Resource::new(Role {
             role_name: None,
             assume_role_policy_document: ecs_tasks_trust(),
             managed_policy_arns: vec![Expr::sub(
                 "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
             )],
-            policies: exec_policies,
-            tags: tags.clone(),
+            policies,
+            tags,
         }),
     );
-    let mut task_policies = spec.iam.task_policies.clone();
+    Expr::get_att(&id, "Arn")
+}
+
+fn task_role(ctx: &mut Ctx, spec: &ServiceSpec) -> Option<Expr> {
+    let mut policies = spec.iam.task_policies.clone();
     if let Some(doc) = &spec.iam.role_document {
-        task_policies.insert(
+        policies.insert(
             0,
             InlinePolicy {
-                policy_name: format!("{id}Policy"),
+                policy_name: format!("{}Policy", spec.id),
                 policy_document: serde_json::Value::Object(doc.clone()),
             },
         );
@@ -53,26 +94,26 @@ pub fn roles(ctx: &mut Ctx, spec: &ServiceSpec) -> Roles {
         .cloned()
         .map(Expr::Str)
         .collect();
-    let task = if task_policies.is_empty() && managed.is_empty() {
-        None
-    } else {
-        let role = format!("{id}TaskRole");
-        ctx.t.add(
-            role.clone(),
-            Resource::new(Role {
-                role_name: None,
-                assume_role_policy_document: ecs_tasks_trust(),
-                managed_policy_arns: managed,
-                policies: task_policies,
-                tags,
-            }),
-        );
-        Some(Expr::get_att(role, "Arn"))
-    };
-    Roles {
-        execution: Expr::get_att(&execution_role, "Arn"),
-        task,
+    let needs = !(policies.is_empty() && managed.is_empty());
+    if let Some(role) = named_role(ctx, spec, "task_role_arn", needs) {
+        return Some(role);
     }
+    if !needs {
+        return None;
+    }
+    let id = format!("{}TaskRole", spec.id);
+    let tags = ctx.service_tags(&spec.name);
+    ctx.t.add(
+        id.clone(),
+        Resource::new(Role {
+            role_name: None,
+            assume_role_policy_document: ecs_tasks_trust(),
+            managed_policy_arns: managed,
+            policies,
+            tags,
+        }),
+    );
+    Some(Expr::get_att(id, "Arn"))
 }
 
 /// `awslogs-create-group`: the driver creates the group the service names,

@@ -8,6 +8,7 @@
 mod capacity;
 mod containers;
 mod deployment;
+mod ecs_params;
 mod ecs_service;
 mod iam;
 mod placement;

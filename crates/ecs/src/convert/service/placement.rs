@@ -47,7 +47,7 @@ pub fn read(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Placement {
         match spread_field(&pref.spread) {
             Some(field) => out.strategies.push(PlacementStrategy {
                 kind: "spread".into(),
-                field,
+                field: Some(field),
             }),
             None => ctx.error(
                 &at,

@@ -2,7 +2,7 @@
 //! about the service's own keys is reported here, at the key.
 
 use super::spec::{Capacity, Iam, Network, SecretFiles, ServiceSpec, Size, Storage};
-use super::{capacity, deployment, placement};
+use super::{capacity, deployment, ecs_params, placement};
 use crate::cfn::Expr;
 use crate::cfn::resources::*;
 use crate::convert::Ctx;
@@ -46,18 +46,23 @@ pub fn service(
         max_tasks: autoscaling.as_ref().and_then(|a| a.max).unwrap_or(replicas),
         arm64: runtime_platform.is_some(),
     };
-    let placement = placement::read(ctx, s, path);
+    let mut placement = placement::read(ctx, s, path);
     let capacity = capacity::capacity(ctx, s, path, &request, &placement);
     let fargate = matches!(capacity, Capacity::Fargate { .. });
+    ecs_params::placement(ctx, fargate, daemon, &mut placement);
     let size = size(ctx, s, path, cpus, memory, fargate);
     let deregistration_delay = deregistration_delay(ctx, s, path);
     let (logging, creates_log_group) = logging(ctx, s, path);
     let mut depends_on = Vec::new();
     let storage = storage(ctx, id, s, path, &mut iam, &mut depends_on);
     let mounts_efs = !storage.efs_volumes.is_empty();
+    let public_ip = ecs_params::public_ip(ctx, name, fargate).or(public_ip);
     let network = network(ctx, name, id, s, lb, public_ip, fargate, mounts_efs, path);
     let pull = pull_credentials(ctx, &iam, path);
-    let secret_files = secret_files(ctx, s, path, secrets, pull);
+    let mut secret_files = secret_files(ctx, s, path, secrets, pull);
+    let (variables, grants) = ecs_params::secret_variables(ctx, name);
+    secret_files.variables = variables;
+    secret_files.grants.extend(grants);
     let facts = deployment::Facts {
         name,
         replicas,
@@ -432,6 +437,7 @@ fn network(
             }
         }
     }
+    security_groups.extend(ecs_params::security_groups(ctx));
     let has_ports = lb.ports_of(name).next().is_some();
     let mut own_group = None;
     // A service with only external groups (never modified) gets a group of

@@ -180,6 +180,8 @@ pub struct Network {
 pub struct SecretFiles {
     /// The variables ECS fills from Secrets Manager for the init container.
     pub env: Vec<ContainerSecret>,
+    /// Secrets the main container gets as variables (ecs-params `secrets`).
+    pub variables: Vec<ContainerSecret>,
     /// The shell script that writes them to `/run/secrets`.
     pub script: Vec<String>,
     /// Every secret the execution role may read (registry credentials first).
