@@ -1,13 +1,7 @@
 //! Load and convert any file, then render the template in both formats.
 #![no_main]
+use docker_ecs_fuzz::scratch;
 use libfuzzer_sys::fuzz_target;
-
-/// One folder for the whole run, rewritten by each input: a fresh temporary
-/// folder per input spent more time in the kernel than in the loader.
-fn scratch() -> &'static tempfile::TempDir {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().unwrap())
-}
 
 fuzz_target!(|data: &[u8]| {
     let dir = scratch();

@@ -3,15 +3,9 @@
 //! extensions), written as JSON (which is YAML), then load and convert them.
 #![no_main]
 use arbitrary::Arbitrary;
+use docker_ecs_fuzz::scratch;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
-
-/// One folder for the whole run, rewritten by each input: a fresh temporary
-/// folder per input spent more time in the kernel than in the loader.
-fn scratch() -> &'static tempfile::TempDir {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().unwrap())
-}
 
 #[derive(Arbitrary, Debug)]
 struct Project {

@@ -38,23 +38,33 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Start a server with its output in a log file of the test's folder.
+fn spawn_logged(cmd: &mut Command, log: &std::path::Path, what: &str) -> std::process::Child {
+    let log = std::fs::File::create(log).unwrap();
+    cmd.stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect(what)
+}
+
+/// Wait up to 30 s for a local server to answer `path` with `status`.
+fn wait_for_status(port: u16, path: &str, status: u16, failure: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http_status(port, path) != Some(status) {
+        assert!(Instant::now() < deadline, "{failure}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 impl Moto {
     fn start() -> Moto {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let log = std::fs::File::create(dir.path().join("moto.log")).unwrap();
-        let child = Command::new(common::moto_server())
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("moto_server starts");
+        let mut cmd = Command::new(common::moto_server());
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+        let child = spawn_logged(&mut cmd, &dir.path().join("moto.log"), "moto_server starts");
         let moto = Moto { child, port, dir };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while http_status(port, "/moto-api/") != Some(200) {
-            assert!(Instant::now() < deadline, "moto did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_status(port, "/moto-api/", 200, "moto did not start");
         moto.fixture(&["network"]);
         moto.fixture(&["keep-tasks-running"]);
         // The test app's images, which `up` pins to their digests.
@@ -1265,21 +1275,16 @@ impl Registry {
             root = dir.path().display()
         );
         std::fs::write(dir.path().join("config.yml"), config).unwrap();
-        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(dir.path().join("config.yml"))
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("docker-registry starts (scripts/test.sh installs it)");
+        let mut cmd = Command::new("docker-registry");
+        cmd.arg("serve").arg(dir.path().join("config.yml"));
+        let child = spawn_logged(
+            &mut cmd,
+            &dir.path().join("registry.log"),
+            "docker-registry starts (scripts/test.sh installs it)",
+        );
         let registry = Registry { child, port, dir };
-        let deadline = Instant::now() + Duration::from_secs(30);
         // An authenticated registry answers /v2/ with 401 once it is up.
-        while http_status(port, "/v2/") != Some(401) {
-            assert!(Instant::now() < deadline, "the registry did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_status(port, "/v2/", 401, "the registry did not start");
         registry
     }
 

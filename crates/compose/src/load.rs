@@ -334,15 +334,7 @@ impl Loader {
             .with_help("break the cycle of `extends`"));
         }
         if stack.len() >= limits::MAX_CHAIN_DEPTH {
-            return Err(Error::at(
-                extends.span,
-                &ext_path,
-                format!(
-                    "`extends` chain is deeper than {} services",
-                    limits::MAX_CHAIN_DEPTH
-                ),
-            )
-            .with_help("extend a service that extends fewer others"));
+            return Err(chain_too_deep(extends.span, &ext_path));
         }
         stack.push(me);
 
@@ -422,15 +414,7 @@ impl Loader {
         };
         let depth = self.chain_depth.get(&base_key).copied().unwrap_or(0) + 1;
         if depth > limits::MAX_CHAIN_DEPTH {
-            return Err(Error::at(
-                extends.span,
-                &ext_path,
-                format!(
-                    "`extends` chain is deeper than {} services",
-                    limits::MAX_CHAIN_DEPTH
-                ),
-            )
-            .with_help("extend a service that extends fewer others"));
+            return Err(chain_too_deep(extends.span, &ext_path));
         }
         self.chain_depth
             .insert((file.to_path_buf(), name.to_string()), depth);
@@ -705,4 +689,17 @@ fn import_resources(doc: &mut Node, sub: Node, path: &KeyPath) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// An `extends` chain longer than the limit: refused before it is followed.
+fn chain_too_deep(span: Span, path: &KeyPath) -> Error {
+    Error::at(
+        span,
+        path,
+        format!(
+            "`extends` chain is deeper than {} services",
+            limits::MAX_CHAIN_DEPTH
+        ),
+    )
+    .with_help("extend a service that extends fewer others")
 }

@@ -213,6 +213,26 @@ mod tests {
         }
     }
 
+    /// The VPC's main table, with a route to an internet gateway.
+    fn main_public_table() -> RouteTable {
+        RouteTable {
+            main: true,
+            subnets: vec![],
+            internet: true,
+            nat: false,
+        }
+    }
+
+    /// A table of these subnets whose way out is a NAT gateway.
+    fn nat_table(subnets: &[&str]) -> RouteTable {
+        RouteTable {
+            main: false,
+            subnets: subnets.iter().map(|s| s.to_string()).collect(),
+            internet: false,
+            nat: true,
+        }
+    }
+
     #[test]
     fn picks_one_public_subnet_per_zone() {
         let subnets = [
@@ -221,21 +241,8 @@ mod tests {
             subnet("subnet-a0", "us-east-1a", true),
             subnet("subnet-p", "us-east-1c", false),
         ];
-        let tables = [
-            RouteTable {
-                main: true,
-                subnets: vec![],
-                internet: true,
-                nat: false,
-            },
-            // subnet-p is private: its own table has no internet route.
-            RouteTable {
-                main: false,
-                subnets: vec!["subnet-p".into()],
-                internet: false,
-                nat: true,
-            },
-        ];
+        // subnet-p is private: its own table has no internet route.
+        let tables = [main_public_table(), nat_table(&["subnet-p"])];
         assert_eq!(
             choose("vpc-1", &subnets, &tables, 2).unwrap(),
             ["subnet-a0", "subnet-b2"]
@@ -257,22 +264,8 @@ mod tests {
             subnet("subnet-priv-a", "a", false),
         ];
         let tables = [
-            RouteTable {
-                main: true,
-                subnets: vec![],
-                internet: true,
-                nat: false,
-            },
-            RouteTable {
-                main: false,
-                subnets: vec![
-                    "subnet-priv-a".into(),
-                    "subnet-priv-b".into(),
-                    "subnet-priv-c".into(),
-                ],
-                internet: false,
-                nat: true,
-            },
+            main_public_table(),
+            nat_table(&["subnet-priv-a", "subnet-priv-b", "subnet-priv-c"]),
         ];
         let public = ["subnet-pub-b".to_string(), "subnet-pub-a".to_string()];
         assert_eq!(
