@@ -376,6 +376,7 @@ fn ecs_params_beside_the_compose_file_win_over_compose_and_reach_the_template() 
     let file = home.path().join("params.yaml");
     let o = convert_in(&dir, &["-o", file.to_str().unwrap()], home.path());
     assert!(o.status.success());
+    insta::assert_snapshot!("ecs_params_app", std::fs::read_to_string(&file).unwrap());
     let findings = lint(&[file]);
     assert!(findings.is_empty(), "cfn-lint findings:\n{findings}");
 }

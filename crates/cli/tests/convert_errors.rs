@@ -495,6 +495,26 @@ const CASES: &[Case] = &[
             "run AWS's own image",
         ],
     ),
+    case(
+        "spot-with-arm64",
+        "services:\n  api:\n    image: api\n    platform: linux/arm64\n    x-aws-capacity_provider_strategy:\n      - capacity_provider: FARGATE_SPOT\n",
+        &[
+            "compose.yaml:6:28",
+            "services.api.x-aws-capacity_provider_strategy[0].capacity_provider",
+            "Fargate Spot runs x86-64 tasks only",
+            "use FARGATE",
+        ],
+    ),
+    case(
+        "secrets-env-not-a-secret",
+        "services:\n  api:\n    image: api\n    x-aws-secrets_env:\n      TOKEN: arn:aws:s3:::bucket/token\n",
+        &[
+            "compose.yaml:5:14",
+            "services.api.x-aws-secrets_env.TOKEN",
+            "is neither a Secrets Manager secret ARN nor an SSM parameter ARN",
+            "SSM parameter name starting with /",
+        ],
+    ),
     Case {
         name: "placement-on-fargate-is-named",
         compose: "services:\n  api:\n    image: api\n    deploy:\n      placement:\n        constraints: [node.labels.disk == ssd]\n",

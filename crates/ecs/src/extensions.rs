@@ -122,6 +122,15 @@ pub struct Instances {
     pub target_capacity: Option<i64>,
 }
 
+/// One entry of `x-aws-capacity_provider_strategy`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyEntry {
+    pub capacity_provider: String,
+    pub base: Option<i64>,
+    pub weight: Option<i64>,
+}
+
 /// `x-aws-deployment`: how ECS rolls out a new version of a service.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -191,6 +200,7 @@ pub const PROJECT_KEYS: &[&str] = &[
     "x-aws-init_image",
     "x-aws-private_subnets",
     "x-aws-launch_type",
+    "x-aws-capacity_provider_strategy",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-pull_credentials",
@@ -204,6 +214,8 @@ pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-platform_version",
     "x-aws-deployment",
     "x-aws-capacity",
+    "x-aws-secrets_env",
+    "x-aws-capacity_provider_strategy",
 ];
 pub const DEPLOY_KEYS: &[&str] = &["x-aws-autoscaling"];
 pub const UPDATE_CONFIG_KEYS: &[&str] = &["x-aws-min_percent", "x-aws-max_percent"];

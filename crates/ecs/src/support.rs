@@ -537,6 +537,21 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "the Fargate platform version (`1.4.0`); default `LATEST`",
     ),
     (
+        "x-aws-capacity_provider_strategy",
+        "project",
+        "`[{capacity_provider: FARGATE|FARGATE_SPOT, base, weight}]`: how Fargate services spread their tasks over Fargate and Fargate Spot (Spot runs x86-64 only); a service's own wins",
+    ),
+    (
+        "x-aws-capacity_provider_strategy",
+        "service",
+        "the same for one Fargate service",
+    ),
+    (
+        "x-aws-secrets_env",
+        "service",
+        "`{VAR: secret}`: environment variables ECS fills from Secrets Manager (an ARN or name, `:json-key` for one key of a JSON secret) or SSM (an ARN, or a name starting with /); the execution role may read exactly those, and no value is in the template",
+    ),
+    (
         "x-aws-capacity",
         "service",
         "`managed_instances`: the service runs on ECS Managed Instances (AWS picks, patches and scales the instances from the task's size, `x-aws-instance_type`, the platform and GPUs); default `auto_scaling`, instances of the project's own",

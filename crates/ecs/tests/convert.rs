@@ -104,6 +104,8 @@ const FIXTURES: &[&str] = &[
     "deployments",
     "daemon",
     "managed-instances",
+    "secrets-env",
+    "spot",
     "placement",
 ];
 
@@ -1299,4 +1301,69 @@ fn ecs_params_of_the_wrong_shape_are_errors_at_their_key() {
             "{expected:?} not in {text:#?}"
         );
     }
+}
+
+#[test]
+fn secrets_env_sets_variables_from_references_the_execution_role_may_read() {
+    let (_, t) = convert("secrets-env");
+    let def = props(&t, "ApiTaskDefinition");
+    let main = def["ContainerDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["Name"] == "api")
+        .unwrap();
+    assert_eq!(
+        main["Secrets"],
+        json!([
+            {"Name": "API_TOKEN", "ValueFrom": "api-token"},
+            {"Name": "DB_PASSWORD", "ValueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password::"},
+            {"Name": "FEATURE_FLAGS", "ValueFrom": "/prod/api/flags"}
+        ])
+    );
+    assert_eq!(
+        main["Environment"],
+        json!([{"Name": "LOG_LEVEL", "Value": "info"}])
+    );
+    // Exactly those, without the JSON key: a secret's ARN, a name's ARN
+    // pattern, the parameter's ARN.
+    let policy = serde_json::to_string(&props(&t, "ApiTaskExecutionRole")["Policies"]).unwrap();
+    for grant in [
+        "\"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf\"",
+        "secret:api-token-??????",
+        "parameter/prod/api/flags",
+    ] {
+        assert!(policy.contains(grant), "{grant} not in {policy}");
+    }
+    assert!(!policy.contains(":password"), "{policy}");
+}
+
+#[test]
+fn a_capacity_provider_strategy_spreads_fargate_tasks_over_spot() {
+    let (_, t) = convert("spot");
+    let web = props(&t, "WebService");
+    assert!(web.get("LaunchType").is_none());
+    assert_eq!(
+        web["CapacityProviderStrategy"],
+        json!([
+            {"CapacityProvider": "FARGATE_SPOT", "Weight": 3},
+            {"CapacityProvider": "FARGATE", "Weight": 1, "Base": 1}
+        ])
+    );
+    assert!(
+        resource(&t, "WebService")["DependsOn"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("ClusterCapacityProviders"))
+    );
+    // The service's own wins over the project's.
+    assert_eq!(
+        props(&t, "ApiService")["CapacityProviderStrategy"],
+        json!([{"CapacityProvider": "FARGATE", "Weight": 1}])
+    );
+    // The cluster lists the Fargate providers beside the EC2 service's own.
+    assert_eq!(
+        props(&t, "ClusterCapacityProviders")["CapacityProviders"],
+        json!(["FARGATE", "FARGATE_SPOT", {"Ref": "BatchCapacityProvider"}])
+    );
 }

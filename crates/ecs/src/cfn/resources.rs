@@ -739,6 +739,37 @@ impl PolicyDocument {
             statement,
         }
     }
+
+    /// The trust policy of a role that an AWS service (`ecs.amazonaws.com`,
+    /// `ec2.amazonaws.com`) assumes.
+    pub fn trusting(service: &str) -> Self {
+        PolicyDocument::new(vec![Statement {
+            effect: "Allow".into(),
+            principal: Some(Principal {
+                service: service.into(),
+            }),
+            action: vec!["sts:AssumeRole".into()],
+            resource: None,
+            condition: None,
+        }])
+    }
+}
+
+impl Role {
+    /// A role an AWS service assumes, with AWS managed policies named
+    /// below `arn:<partition>:iam::aws:policy/`.
+    pub fn for_service(service: &str, managed: &[&str], tags: Vec<Tag>) -> Role {
+        Role {
+            role_name: None,
+            assume_role_policy_document: PolicyDocument::trusting(service),
+            managed_policy_arns: managed
+                .iter()
+                .map(|m| Expr::sub(format!("arn:${{AWS::Partition}}:iam::aws:policy/{m}")))
+                .collect(),
+            policies: vec![],
+            tags,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

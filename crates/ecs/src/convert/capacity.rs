@@ -27,12 +27,14 @@ pub fn capacity_provider_name(project: &str, service: &str) -> String {
         .collect()
 }
 
-pub fn ec2(ctx: &mut Ctx, plans: &[ServicePlan]) {
+/// EC2 capacity for the services on EC2, and the cluster's provider list
+/// when they or Fargate services with a strategy need one.
+pub fn providers(ctx: &mut Ctx, plans: &[ServicePlan]) {
     let on_ec2: Vec<(&ServicePlan, &Ec2Plan)> = plans
         .iter()
         .filter_map(|p| Some((p, p.ec2.as_ref()?)))
         .collect();
-    if on_ec2.is_empty() {
+    if on_ec2.is_empty() && !plans.iter().any(|p| p.fargate_providers) {
         return;
     }
     let (managed, own): (Vec<_>, Vec<_>) = on_ec2.iter().partition(|(_, e)| e.managed.is_some());
@@ -58,7 +60,7 @@ pub fn ec2(ctx: &mut Ctx, plans: &[ServicePlan]) {
     if ctx.cluster.external {
         ctx.warn(
             &KeyPath::root().key("x-aws-cluster"),
-            "EC2 services associate their capacity providers with the existing cluster, replacing its provider list with FARGATE, FARGATE_SPOT and theirs",
+            "the project associates capacity providers with the existing cluster, replacing its provider list with FARGATE, FARGATE_SPOT and the project's own",
             "use a cluster of this project's own for EC2 services if the cluster has other capacity providers",
         );
     }
@@ -78,31 +80,21 @@ pub fn ec2(ctx: &mut Ctx, plans: &[ServicePlan]) {
 
 /// The role the instances' ECS agent runs with.
 fn instance_role(ctx: &mut Ctx) {
-    let project_tag = ctx.project_tag();
-    ctx.t.add(
-        "EC2InstanceRole",
-        Resource::new(Role {
-            role_name: None,
-            assume_role_policy_document: PolicyDocument::new(vec![Statement {
-                effect: "Allow".into(),
-                principal: Some(Principal {
-                    service: "ec2.amazonaws.com".into(),
-                }),
-                action: vec!["sts:AssumeRole".into()],
-                resource: None,
-                condition: None,
-            }]),
-            managed_policy_arns: vec![Expr::sub(
-                "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
-            )],
-            policies: vec![],
-            tags: vec![project_tag],
-        }),
+    let role = Role::for_service(
+        "ec2.amazonaws.com",
+        &["service-role/AmazonEC2ContainerServiceforEC2Role"],
+        vec![ctx.project_tag()],
     );
+    add_instance_role(ctx, "EC2Instance", role);
+}
+
+/// `<prefix>Role` and `<prefix>Profile`, the instance profile that wears it.
+fn add_instance_role(ctx: &mut Ctx, prefix: &str, role: Role) {
+    ctx.t.add(format!("{prefix}Role"), Resource::new(role));
     ctx.t.add(
-        "EC2InstanceProfile",
+        format!("{prefix}Profile"),
         Resource::new(InstanceProfile {
-            roles: vec![Expr::reference("EC2InstanceRole")],
+            roles: vec![Expr::reference(format!("{prefix}Role"))],
         }),
     );
 }
@@ -235,53 +227,29 @@ fn capacity_provider(ctx: &mut Ctx, plan: &ServicePlan, ec2: &Ec2Plan) {
 /// lets the first pass only roles named `ecsInstanceRole*`, and role names
 /// are global to the account: the name carries the stack and the region.
 fn managed_instances_roles(ctx: &mut Ctx) {
-    let project_tag = ctx.project_tag();
-    let trust = |service: &str| {
-        PolicyDocument::new(vec![Statement {
-            effect: "Allow".into(),
-            principal: Some(Principal {
-                service: service.into(),
-            }),
-            action: vec!["sts:AssumeRole".into()],
-            resource: None,
-            condition: None,
-        }])
-    };
+    let tags = vec![ctx.project_tag()];
     ctx.t.add(
         "ManagedInstancesInfrastructureRole",
-        Resource::new(Role {
-            role_name: None,
-            assume_role_policy_document: trust("ecs.amazonaws.com"),
-            managed_policy_arns: vec![Expr::sub(
-                "arn:${AWS::Partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForManagedInstances",
-            )],
-            policies: vec![],
-            tags: vec![project_tag.clone()],
-        }),
+        Resource::new(Role::for_service(
+            "ecs.amazonaws.com",
+            &["AmazonECSInfrastructureRolePolicyForManagedInstances"],
+            tags.clone(),
+        )),
     );
     // 64 characters at most: the prefix, the region (14 at most), dashes.
     let stack: String = crate::names::stack_name(ctx.name())
         .chars()
         .take(32)
         .collect();
-    ctx.t.add(
-        "ManagedInstancesInstanceRole",
-        Resource::new(Role {
-            role_name: Some(Expr::sub(format!("ecsInstanceRole-{stack}-${{AWS::Region}}"))),
-            assume_role_policy_document: trust("ec2.amazonaws.com"),
-            managed_policy_arns: vec![Expr::sub(
-                "arn:${AWS::Partition}:iam::aws:policy/AmazonECSInstanceRolePolicyForManagedInstances",
-            )],
-            policies: vec![],
-            tags: vec![project_tag],
-        }),
+    let mut role = Role::for_service(
+        "ec2.amazonaws.com",
+        &["AmazonECSInstanceRolePolicyForManagedInstances"],
+        tags,
     );
-    ctx.t.add(
-        "ManagedInstancesInstanceProfile",
-        Resource::new(InstanceProfile {
-            roles: vec![Expr::reference("ManagedInstancesInstanceRole")],
-        }),
-    );
+    role.role_name = Some(Expr::sub(format!(
+        "ecsInstanceRole-{stack}-${{AWS::Region}}"
+    )));
+    add_instance_role(ctx, "ManagedInstancesInstance", role);
 }
 
 /// A Managed Instances capacity provider for one service, in the private

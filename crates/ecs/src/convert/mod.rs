@@ -371,7 +371,7 @@ pub fn convert(
         let plans = service::services(&mut ctx, &lb, &secrets);
         ports::emit(&mut ctx, &lb, &plans);
         storage::mount_access(&mut ctx, &plans);
-        capacity::ec2(&mut ctx, &plans);
+        capacity::providers(&mut ctx, &plans);
         if plans.iter().any(|p| p.private) {
             private_subnet_parameters(&mut ctx, private.as_deref());
             drop_unused_public_subnets(&mut ctx);

@@ -81,6 +81,19 @@ pub fn reference(value: &str) -> Result<SecretRef, String> {
     })
 }
 
+/// An SSM parameter by name, in the task's region (as ECS reads a bare
+/// name); its grant is the parameter's ARN.
+pub fn parameter_named(name: &str) -> SecretRef {
+    let bare = name.trim_start_matches('/');
+    SecretRef {
+        store: Store::Parameter,
+        value_from: Expr::str(name),
+        grant: Expr::sub(format!(
+            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{bare}"
+        )),
+    }
+}
+
 /// What the execution role needs to read these secrets: the secrets
 /// themselves, and `kms:Decrypt` on whatever key encrypts them, but only
 /// through Secrets Manager or SSM and only for these secrets (AWS's

@@ -140,25 +140,10 @@ fn infrastructure_role(ctx: &mut Ctx) {
     if ctx.t.resources.contains_key(INFRASTRUCTURE_ROLE) {
         return;
     }
-    let tags = vec![ctx.project_tag()];
-    ctx.t.add(
-        INFRASTRUCTURE_ROLE,
-        Resource::new(Role {
-            role_name: None,
-            assume_role_policy_document: PolicyDocument::new(vec![Statement {
-                effect: "Allow".into(),
-                principal: Some(Principal {
-                    service: "ecs.amazonaws.com".into(),
-                }),
-                action: vec!["sts:AssumeRole".into()],
-                resource: None,
-                condition: None,
-            }]),
-            managed_policy_arns: vec![Expr::sub(
-                "arn:${AWS::Partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
-            )],
-            policies: vec![],
-            tags,
-        }),
+    let role = Role::for_service(
+        "ecs.amazonaws.com",
+        &["AmazonECSInfrastructureRolePolicyForLoadBalancers"],
+        vec![ctx.project_tag()],
     );
+    ctx.t.add(INFRASTRUCTURE_ROLE, Resource::new(role));
 }

@@ -18,8 +18,16 @@ fn is_named(t: &Template, e: &Expr) -> bool {
         .is_some_and(|p| p.default.is_some())
 }
 
+/// The EC2 launch type, or a capacity provider other than Fargate's.
 fn on_ec2(s: &EcsService) -> bool {
-    s.launch_type.as_deref() != Some("FARGATE")
+    let fargate_provider = |e: &Expr| matches!(e, Expr::Str(p) if p.starts_with("FARGATE"));
+    match s.launch_type.as_deref() {
+        Some(l) => l == "EC2",
+        None => !s
+            .capacity_provider_strategy
+            .iter()
+            .all(|i| fargate_provider(&i.capacity_provider)),
+    }
 }
 
 /// Lesson 6: in `awsvpc` mode on EC2 a task never gets a public IP (ECS

@@ -102,7 +102,17 @@ pub fn capacity(
         ignored_on_fargate(ctx, path, &asked, placement.asks());
         return Capacity::Fargate {
             platform_version: platform_version(ctx, path, asked.platform_version),
+            strategy: super::fargate_strategy::read(ctx, s, path, req.arm64),
         };
+    }
+    if s.extensions
+        .contains_key("x-aws-capacity_provider_strategy")
+    {
+        ctx.warn(
+            &path.key("x-aws-capacity_provider_strategy"),
+            "`x-aws-capacity_provider_strategy` is ignored: the service runs on EC2 instances of its own",
+            "remove it, or run the service on Fargate",
+        );
     }
     if asked.platform_version.is_some() {
         ctx.warn(

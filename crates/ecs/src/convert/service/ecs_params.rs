@@ -6,7 +6,7 @@ use super::placement::Placement;
 use crate::cfn::Expr;
 use crate::cfn::resources::{ContainerSecret, PlacementConstraint, PlacementStrategy};
 use crate::convert::Ctx;
-use crate::convert::secrets::{self, SecretRef, Store};
+use crate::convert::secrets::{self, SecretRef};
 use crate::params::paths;
 
 /// `services.<name>.secrets`: variables ECS fills from Secrets Manager or
@@ -24,7 +24,7 @@ pub fn secret_variables(ctx: &mut Ctx, name: &str) -> (Vec<ContainerSecret>, Vec
         let reference = if from.starts_with("arn:") {
             secrets::reference(from)
         } else {
-            Ok(parameter_by_name(from))
+            Ok(secrets::parameter_named(from))
         };
         match reference {
             Ok(r) => {
@@ -45,17 +45,6 @@ pub fn secret_variables(ctx: &mut Ctx, name: &str) -> (Vec<ContainerSecret>, Vec
         }
     }
     (vars, grants)
-}
-
-fn parameter_by_name(name: &str) -> SecretRef {
-    let bare = name.trim_start_matches('/');
-    SecretRef {
-        store: Store::Parameter,
-        value_from: Expr::str(name),
-        grant: Expr::sub(format!(
-            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{bare}"
-        )),
-    }
 }
 
 /// `assign_public_ip`, over the service's `x-aws-assign_public_ip`. Tasks

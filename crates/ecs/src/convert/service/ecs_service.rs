@@ -60,7 +60,7 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             service_tags.push(Tag::new(k.as_str(), v.as_str()));
         }
     }
-    let fargate = spec.fargate();
+    let (launch_type, capacity_provider_strategy) = placement_target(spec);
     let deployment_configuration = Box::new(deployment_configuration(ctx, spec));
     ctx.t.add(
         format!("{id}Service"),
@@ -69,22 +69,12 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             task_definition: Expr::reference(format!("{id}TaskDefinition")),
             desired_count: (spec.autoscaling.is_none() && !spec.daemon).then_some(spec.replicas),
             // A daemon takes a launch type, never a capacity provider.
-            launch_type: if fargate {
-                Some("FARGATE".to_string())
-            } else {
-                spec.daemon.then(|| "EC2".to_string())
-            },
-            capacity_provider_strategy: if fargate || spec.daemon {
-                vec![]
-            } else {
-                vec![StrategyItem {
-                    capacity_provider: Expr::reference(format!("{id}CapacityProvider")),
-                    weight: 1,
-                    base: None,
-                }]
-            },
+            launch_type,
+            capacity_provider_strategy,
             platform_version: match &spec.capacity {
-                Capacity::Fargate { platform_version } => Some(platform_version.clone()),
+                Capacity::Fargate {
+                    platform_version, ..
+                } => Some(platform_version.clone()),
                 Capacity::Ec2(_) => None,
             },
             deployment_configuration,
@@ -119,6 +109,28 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
         })
         .depends_on(spec.depends_on.clone()),
     );
+}
+
+/// A launch type, or a capacity provider strategy (ECS takes one or the
+/// other): Fargate's weights when the service has them, the service's own
+/// instances on EC2, the EC2 launch type for a daemon (which takes no
+/// capacity provider).
+fn placement_target(spec: &ServiceSpec) -> (Option<String>, Vec<StrategyItem>) {
+    match &spec.capacity {
+        Capacity::Fargate { strategy, .. } if strategy.is_empty() => {
+            (Some("FARGATE".into()), vec![])
+        }
+        Capacity::Fargate { strategy, .. } => (None, strategy.clone()),
+        Capacity::Ec2(_) if spec.daemon => (Some("EC2".into()), vec![]),
+        Capacity::Ec2(_) => (
+            None,
+            vec![StrategyItem {
+                capacity_provider: Expr::reference(format!("{}CapacityProvider", spec.id)),
+                weight: 1,
+                base: None,
+            }],
+        ),
+    }
 }
 
 /// The rollout: strategy, bounds, bake time, the circuit breaker (rolling

@@ -170,34 +170,18 @@ pub fn hook_role(ctx: &mut Ctx, spec: &ServiceSpec) -> Expr {
         .iter()
         .map(|(arn, _)| serde_json::Value::String(arn.clone()))
         .collect();
-    let tags = ctx.service_tags(&spec.name);
-    ctx.t.add(
-        id.clone(),
-        Resource::new(Role {
-            role_name: None,
-            assume_role_policy_document: PolicyDocument::new(vec![Statement {
-                effect: "Allow".into(),
-                principal: Some(Principal {
-                    service: "ecs.amazonaws.com".into(),
-                }),
-                action: vec!["sts:AssumeRole".into()],
-                resource: None,
-                condition: None,
-            }]),
-            managed_policy_arns: vec![],
-            policies: vec![InlinePolicy {
-                policy_name: "InvokeDeploymentHooks".into(),
-                policy_document: serde_json::json!({
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Action": "lambda:InvokeFunction",
-                        "Resource": functions,
-                    }],
-                }),
+    let mut role = Role::for_service("ecs.amazonaws.com", &[], ctx.service_tags(&spec.name));
+    role.policies = vec![InlinePolicy {
+        policy_name: "InvokeDeploymentHooks".into(),
+        policy_document: serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Action": "lambda:InvokeFunction",
+                "Resource": functions,
             }],
-            tags,
         }),
-    );
+    }];
+    ctx.t.add(id.clone(), Resource::new(role));
     Expr::get_att(&id, "Arn")
 }

@@ -10,6 +10,8 @@ mod containers;
 mod deployment;
 mod ecs_params;
 mod ecs_service;
+mod env_secrets;
+mod fargate_strategy;
 mod iam;
 mod placement;
 mod read;
@@ -46,6 +48,8 @@ pub struct ServicePlan {
     /// Its tasks get no public IP, so they run in the NAT subnets.
     pub private: bool,
     pub deployment: DeploymentPlan,
+    /// It spreads over FARGATE and FARGATE_SPOT, which the cluster must list.
+    pub fargate_providers: bool,
 }
 
 pub fn services(
@@ -104,5 +108,6 @@ fn emit(
         efs_volumes: spec.storage.efs_volumes.clone(),
         private: spec.private(ctx.subnets_named),
         deployment: spec.deployment.clone(),
+        fargate_providers: matches!(&spec.capacity, spec::Capacity::Fargate { strategy, .. } if !strategy.is_empty()),
     }
 }

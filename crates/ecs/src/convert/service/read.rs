@@ -2,7 +2,7 @@
 //! about the service's own keys is reported here, at the key.
 
 use super::spec::{Capacity, Iam, Network, SecretFiles, ServiceSpec, Size, Storage};
-use super::{capacity, deployment, ecs_params, placement};
+use super::{capacity, deployment, ecs_params, env_secrets, placement};
 use crate::cfn::Expr;
 use crate::cfn::resources::*;
 use crate::convert::Ctx;
@@ -60,9 +60,18 @@ pub fn service(
     let network = network(ctx, name, id, s, lb, public_ip, fargate, mounts_efs, path);
     let pull = pull_credentials(ctx, &iam, path);
     let mut secret_files = secret_files(ctx, s, path, secrets, pull);
-    let (variables, grants) = ecs_params::secret_variables(ctx, name);
+    // ecs-params.yml wins for a variable both name.
+    let (mut variables, mut grants) = env_secrets::read(ctx, s, path);
+    let (from_params, params_grants) = ecs_params::secret_variables(ctx, name);
+    variables.retain(|v| from_params.iter().all(|p| p.name != v.name));
+    variables.extend(from_params);
+    grants.extend(params_grants);
+    for g in grants {
+        if !secret_files.grants.contains(&g) {
+            secret_files.grants.push(g);
+        }
+    }
     secret_files.variables = variables;
-    secret_files.grants.extend(grants);
     let facts = deployment::Facts {
         name,
         replicas,
@@ -78,7 +87,8 @@ pub fn service(
         depends_on.push(p.listener_id());
     }
     depends_on.extend(service_dependencies(ctx, s, path));
-    if !fargate {
+    let spreads = matches!(&capacity, Capacity::Fargate { strategy, .. } if !strategy.is_empty());
+    if !fargate || spreads {
         depends_on.push("ClusterCapacityProviders".into());
     }
     ServiceSpec {

@@ -72,6 +72,8 @@ pub enum Capacity {
     /// `platform_version`: `x-aws-platform_version`, else LATEST.
     Fargate {
         platform_version: String,
+        /// FARGATE / FARGATE_SPOT weights; empty: the FARGATE launch type.
+        strategy: Vec<crate::cfn::resources::StrategyItem>,
     },
     Ec2(Ec2Plan),
 }
