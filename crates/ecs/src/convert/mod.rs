@@ -7,6 +7,7 @@
 mod capacity;
 mod cluster;
 mod keys;
+mod load_balancer;
 mod network;
 mod ports;
 mod secrets;
@@ -366,10 +367,11 @@ pub fn convert(
         cluster::log_group(&mut ctx, &ext);
         cluster::cloud_map(&mut ctx);
         let lb = ports::plan(&mut ctx, &ext);
+        load_balancer::create(&mut ctx, &lb);
         storage::volumes(&mut ctx);
         let secrets = secrets::secrets(&mut ctx);
         let plans = service::services(&mut ctx, &lb, &secrets);
-        ports::emit(&mut ctx, &lb, &plans);
+        load_balancer::emit(&mut ctx, &lb, &plans);
         storage::mount_access(&mut ctx, &plans);
         capacity::providers(&mut ctx, &plans);
         if plans.iter().any(|p| p.private) {

@@ -1,11 +1,9 @@
-//! Published ports → one load balancer (ALB when every port is HTTP(S),
-//! NLB otherwise), a listener and target group per port, and task ingress
-//! from the load balancer's security group only.
+//! Published ports → the plan of one load balancer (ALB when every port is
+//! HTTP(S), NLB otherwise) and its listeners, each port checked at its key.
+//! `load_balancer.rs` writes the resources.
 
-use super::service::ServicePlan;
 use super::{Ctx, Parameter};
-use crate::cfn::resources::*;
-use crate::cfn::{Expr, Resource};
+use crate::cfn::Expr;
 use crate::extensions::{self, Reader};
 use crate::names;
 use compose::node::KeyPath;
@@ -28,7 +26,8 @@ impl Protocol {
             Protocol::TcpUdp => "TCPUDP",
         }
     }
-    fn nlb(self) -> &'static str {
+    /// The NLB listener and target group protocol.
+    pub fn nlb(self) -> &'static str {
         match self {
             Protocol::Tcp => "TCP",
             Protocol::Udp => "UDP",
@@ -97,6 +96,8 @@ pub struct LoadBalancerPlan {
     /// Where task ingress comes from.
     pub security_group: Expr,
     pub ports: Vec<PortPlan>,
+    /// `x-aws-access_logs_bucket`, for a load balancer the project creates.
+    pub access_logs_bucket: Option<String>,
 }
 
 impl LoadBalancerPlan {
@@ -273,6 +274,7 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
             arn: Expr::NoValue,
             security_group: Expr::NoValue,
             ports,
+            access_logs_bucket: None,
         };
     }
     let application = ports.iter().all(|p| p.http && p.protocol == Protocol::Tcp);
@@ -302,6 +304,7 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
         }
     }
 
+    let mut access_logs_bucket = None;
     let (arn, security_group, created) = match external {
         Some(lb) => {
             if !is_load_balancer(&lb) {
@@ -342,11 +345,10 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
             )
         }
         None => {
-            let bucket: Option<String> = ctx.ok(ext.get(
+            access_logs_bucket = ctx.ok(ext.get(
                 "x-aws-access_logs_bucket",
                 "the name of an S3 bucket for the load balancer's access logs",
             ));
-            create_load_balancer(ctx, kind, &ports, bucket);
             (
                 Expr::reference("LoadBalancer"),
                 Expr::get_att("LoadBalancerSecurityGroup", "GroupId"),
@@ -360,6 +362,7 @@ pub fn plan(ctx: &mut Ctx, ext: &Reader) -> LoadBalancerPlan {
         arn,
         security_group,
         ports,
+        access_logs_bucket,
     }
 }
 
@@ -373,315 +376,4 @@ fn is_load_balancer(value: &str) -> bool {
         && !value.starts_with('-')
         && !value.ends_with('-')
         && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-}
-
-fn create_load_balancer(ctx: &mut Ctx, kind: Kind, ports: &[PortPlan], bucket: Option<String>) {
-    // The load balancer's own group (and its egress to the tasks) is written
-    // once the services' groups are known, in `emit`.
-    let tags = vec![ctx.project_tag()];
-    for p in ports {
-        for proto in p.container_protocols() {
-            let suffix = if p.protocol == Protocol::TcpUdp {
-                proto.to_uppercase()
-            } else {
-                String::new()
-            };
-            ctx.t.add(
-                format!("LoadBalancer{}{}Ingress{suffix}", p.protocol.tag(), p.port),
-                Resource::new(SecurityGroupIngress {
-                    group_id: Expr::get_att("LoadBalancerSecurityGroup", "GroupId"),
-                    ip_protocol: proto.into(),
-                    from_port: Some(p.port),
-                    to_port: Some(p.port),
-                    cidr_ip: Some("0.0.0.0/0".into()),
-                    source_security_group_id: None,
-                    description: format!("{}:{}/{proto} from the internet", p.service, p.port),
-                }),
-            );
-        }
-    }
-    let mut attributes = match kind {
-        Kind::Application => vec![KeyValue {
-            key: "routing.http.drop_invalid_header_fields.enabled".into(),
-            value: Expr::str("true"),
-        }],
-        Kind::Network => vec![KeyValue {
-            key: "load_balancing.cross_zone.enabled".into(),
-            value: Expr::str("true"),
-        }],
-    };
-    if let Some(bucket) = bucket {
-        attributes.push(KeyValue {
-            key: "access_logs.s3.enabled".into(),
-            value: Expr::str("true"),
-        });
-        attributes.push(KeyValue {
-            key: "access_logs.s3.bucket".into(),
-            value: Expr::str(bucket),
-        });
-        attributes.push(KeyValue {
-            key: "access_logs.s3.prefix".into(),
-            value: Expr::str(ctx.name()),
-        });
-    }
-    ctx.t.add(
-        "LoadBalancer",
-        Resource::new(LoadBalancer {
-            scheme: "internet-facing".into(),
-            kind: match kind {
-                Kind::Application => "application",
-                Kind::Network => "network",
-            }
-            .into(),
-            subnets: ctx.subnets.clone(),
-            security_groups: vec![Expr::get_att("LoadBalancerSecurityGroup", "GroupId")],
-            load_balancer_attributes: attributes,
-            tags,
-        }),
-    );
-}
-
-/// Target groups, listeners and task ingress, once the services' security
-/// groups are known.
-pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
-    let Some(kind) = lb.kind else { return };
-    let mut egress = Vec::new();
-    for p in &lb.ports {
-        let Some(plan) = plans.iter().find(|s| s.name == p.service) else {
-            continue;
-        };
-        let listener_protocol = match kind {
-            Kind::Application if p.certificate.is_some() => "HTTPS",
-            Kind::Application => "HTTP",
-            Kind::Network => p.protocol.nlb(),
-        };
-        let tcp_port = lb
-            .ports_of(&p.service)
-            .find(|o| o.protocol != Protocol::Udp)
-            .map(|o| o.port);
-        if kind == Kind::Network && p.protocol == Protocol::Udp && tcp_port.is_none() {
-            udp_health_check(ctx, lb, p, plan, &mut egress);
-        }
-        let group = target_group(ctx, kind, lb, p, plan);
-        ctx.t.add(p.target_group_id(), Resource::new(group));
-        for proto in p.container_protocols() {
-            egress.push((
-                plan.ingress_group.clone(),
-                proto,
-                p.port,
-                format!("{}:{}/{proto}", p.service, p.port),
-            ));
-        }
-        let certificates = match &p.certificate {
-            Some(c) if kind == Kind::Application => vec![Certificate {
-                certificate_arn: c.clone(),
-            }],
-            _ => vec![],
-        };
-        let ssl_policy =
-            (!certificates.is_empty()).then(|| "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string());
-        let listener = Listener {
-            load_balancer_arn: lb.arn.clone(),
-            port: p.port,
-            protocol: listener_protocol.into(),
-            certificates,
-            ssl_policy,
-            default_actions: vec![ListenerAction {
-                kind: "forward".into(),
-                target_group_arn: Expr::reference(p.target_group_id()),
-            }],
-        };
-        if plan.deployment.strategy.shifts_traffic() {
-            super::traffic_shift::emit(ctx, kind, lb, p, plan, &listener);
-        }
-        ctx.t.add(p.listener_id(), Resource::new(listener));
-        for (i, proto) in p.container_protocols().into_iter().enumerate() {
-            let id = if i == 0 {
-                p.ingress_id()
-            } else {
-                format!("{}{}", p.ingress_id(), proto.to_uppercase())
-            };
-            ctx.t.add(
-                id,
-                Resource::new(SecurityGroupIngress {
-                    group_id: plan.ingress_group.clone(),
-                    ip_protocol: proto.into(),
-                    from_port: Some(p.port),
-                    to_port: Some(p.port),
-                    cidr_ip: None,
-                    source_security_group_id: Some(lb.security_group.clone()),
-                    description: format!("{}:{}/{proto} from the load balancer", p.service, p.port),
-                }),
-            );
-        }
-    }
-    if lb.created {
-        load_balancer_group(ctx, egress);
-    }
-}
-
-/// A UDP target group is health-checked over TCP on the same port when the
-/// service has no TCP port: admit that check from the load balancer.
-fn udp_health_check(
-    ctx: &mut Ctx,
-    lb: &LoadBalancerPlan,
-    p: &PortPlan,
-    plan: &ServicePlan,
-    egress: &mut Vec<(Expr, &'static str, i64, String)>,
-) {
-    ctx.warn(
-        &p.path,
-        format!(
-            "the load balancer health-checks UDP port {} over TCP on the same port",
-            p.port
-        ),
-        "also publish a TCP port from this service so the target group checks that port",
-    );
-    let id = format!("{}HealthCheck", p.ingress_id());
-    ctx.t.add(
-        id,
-        Resource::new(SecurityGroupIngress {
-            group_id: plan.ingress_group.clone(),
-            ip_protocol: "tcp".into(),
-            from_port: Some(p.port),
-            to_port: Some(p.port),
-            cidr_ip: None,
-            source_security_group_id: Some(lb.security_group.clone()),
-            description: format!(
-                "{}:{}/tcp health check from the load balancer",
-                p.service, p.port
-            ),
-        }),
-    );
-    egress.push((
-        plan.ingress_group.clone(),
-        "tcp",
-        p.port,
-        format!("{} health check", p.service),
-    ));
-}
-
-/// The target group of a published port (blue/green deployments create a
-/// second one alike).
-pub fn target_group(
-    ctx: &Ctx,
-    kind: Kind,
-    lb: &LoadBalancerPlan,
-    p: &PortPlan,
-    plan: &ServicePlan,
-) -> TargetGroup {
-    // A UDP target group is health-checked over TCP: use one of the
-    // service's TCP ports when it has one.
-    let tcp_port = lb
-        .ports_of(&p.service)
-        .find(|o| o.protocol != Protocol::Udp)
-        .map(|o| o.port);
-    let (hc_protocol, hc_port, hc_path) = match (kind, p.protocol) {
-        (Kind::Application, _) => ("HTTP", None, Some(health_path(ctx, &p.service))),
-        (Kind::Network, Protocol::Udp) => ("TCP", tcp_port.map(|port| port.to_string()), None),
-        (Kind::Network, _) => ("TCP", None, None),
-    };
-    // Apps that answer with a redirect or ask for a login are alive;
-    // a service's own health endpoint must answer 2xx or 3xx.
-    let matcher = (kind == Kind::Application).then(|| Matcher {
-        http_code: if has_health_path(ctx, &p.service) {
-            "200-399"
-        } else {
-            "200-499"
-        }
-        .into(),
-    });
-    TargetGroup {
-        port: p.port,
-        protocol: match kind {
-            Kind::Application => "HTTP",
-            Kind::Network => p.protocol.nlb(),
-        }
-        .into(),
-        target_type: "ip".into(),
-        vpc_id: ctx.vpc.clone(),
-        health_check_protocol: Some(hc_protocol.to_string()),
-        health_check_port: hc_port,
-        health_check_path: hc_path,
-        matcher,
-        target_group_attributes: vec![KeyValue {
-            key: "deregistration_delay.timeout_seconds".into(),
-            // HTTP requests are short: 30 s drains them and keeps
-            // deploys quick; TCP connections keep AWS's 300 s.
-            value: Expr::str(
-                plan.deregistration_delay
-                    .unwrap_or(if kind == Kind::Application { 30 } else { 300 })
-                    .to_string(),
-            ),
-        }],
-        tags: vec![ctx.project_tag()],
-    }
-}
-
-/// The load balancer's group: out only to the tasks' published (and health
-/// check) ports, never to the whole internet.
-fn load_balancer_group(ctx: &mut Ctx, egress: Vec<(Expr, &'static str, i64, String)>) {
-    let mut rules: Vec<EgressRule> = Vec::new();
-    for (group, proto, port, what) in egress {
-        if rules.iter().any(|r| {
-            r.destination_security_group_id.as_ref() == Some(&group)
-                && r.ip_protocol == proto
-                && r.from_port == Some(port)
-        }) {
-            continue;
-        }
-        rules.push(EgressRule {
-            ip_protocol: proto.into(),
-            cidr_ip: None,
-            destination_security_group_id: Some(group),
-            from_port: Some(port),
-            to_port: Some(port),
-            description: format!("To {what} of the tasks"),
-        });
-    }
-    let tags = vec![ctx.project_tag()];
-    ctx.t.add(
-        "LoadBalancerSecurityGroup",
-        Resource::new(SecurityGroup {
-            group_description: format!("{} load balancer", ctx.name()),
-            vpc_id: ctx.vpc.clone(),
-            security_group_egress: rules,
-            tags,
-        }),
-    );
-}
-
-/// The path an ALB checks: the one of the service's own HTTP health check
-/// (`curl -f http://localhost:8080/health`), or `/`.
-fn health_path(ctx: &Ctx, service: &str) -> String {
-    service_health_url(ctx, service)
-        .and_then(|url| {
-            let rest = url.split_once("://")?.1;
-            let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
-            Some(path.split(['?', '#']).next().unwrap_or("/").to_string())
-        })
-        .filter(|p| p.starts_with('/'))
-        .unwrap_or_else(|| "/".to_string())
-}
-
-fn has_health_path(ctx: &Ctx, service: &str) -> bool {
-    service_health_url(ctx, service).is_some()
-}
-
-/// The local HTTP URL a service's health check test calls, if any.
-fn service_health_url(ctx: &Ctx, service: &str) -> Option<String> {
-    let h = ctx.project.services.get(service)?.healthcheck.as_ref()?;
-    if h.disable {
-        return None;
-    }
-    h.test
-        .iter()
-        .flat_map(|arg| arg.split_whitespace())
-        .find_map(|word| {
-            let w = word.trim_matches(['"', '\'']);
-            ["http://localhost", "http://127.0.0.1", "http://0.0.0.0"]
-                .iter()
-                .any(|p| w.starts_with(p))
-                .then(|| w.to_string())
-        })
 }

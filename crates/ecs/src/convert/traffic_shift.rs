@@ -49,6 +49,7 @@ pub fn emit(
     p: &PortPlan,
     plan: &ServicePlan,
     listener: &Listener,
+    group: &TargetGroup,
 ) {
     let Some(&(_, test_port)) = plan
         .deployment
@@ -59,9 +60,10 @@ pub fn emit(
         return;
     };
     let ids = ids(Some(kind), p);
-    let group = super::ports::target_group(ctx, kind, lb, p, plan);
-    ctx.t
-        .add(ids.alternate_target_group.clone(), Resource::new(group));
+    ctx.t.add(
+        ids.alternate_target_group.clone(),
+        Resource::new(group.clone()),
+    );
     let base = p.listener_id();
     let test_listener = format!("{}TestListener", base.trim_end_matches("Listener"));
     let mut test = listener.clone();
