@@ -407,3 +407,18 @@ fn an_ecs_params_value_of_the_wrong_type_names_its_line_and_the_fix() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("must be true or false"));
 }
+
+/// The one-nginx app behind HTTPS, with the project's certificate and access
+/// logs, leaves checkov at most one finding (the same app without them
+/// leaves four: see `secure_defaults_measured_by_checkov`).
+#[test]
+fn an_https_app_with_access_logs_fails_at_most_one_checkov_check() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = workspace_root().join("crates/ecs/tests/fixtures/https-redirect");
+    let file = out.path().join("https.yaml");
+    let o = convert_in(&dir, &["-o", file.to_str().unwrap()], out.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (failed, passed) = checkov(&[file]);
+    assert!(failed.len() <= 1, "checkov failed {failed:?}");
+    assert!(passed >= 30);
+}

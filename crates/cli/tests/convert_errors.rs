@@ -44,14 +44,29 @@ const CASES: &[Case] = &[
         ],
     ),
     case(
-        "published-differs",
-        "services:\n  web:\n    image: nginx\n    ports: [\"8080:80\"]\n",
+        "https-without-a-certificate",
+        "services:\n  web:\n    image: nginx\n    ports:\n      - target: 80\n        published: 443\n        x-aws-protocol: https\n",
         &[
-            "compose.yaml:4:13",
+            "compose.yaml:5:9",
             "services.web.ports[0]",
-            "published port 8080 differs from the container port 80",
-            "\"80:80\"",
+            "an HTTPS listener needs a certificate",
+            "at the top level",
         ],
+    ),
+    case(
+        "tls-on-an-alb",
+        "services:\n  web:\n    image: nginx\n    ports:\n      - target: 80\n        x-aws-protocol: http\n  mqtt:\n    image: mosquitto\n    ports:\n      - target: 8883\n        x-aws-protocol: tls\n        x-aws-certificate: arn:aws:acm:us-east-1:123456789012:certificate/abc\n",
+        &[
+            "compose.yaml:11:25",
+            "services.mqtt.ports[0].x-aws-protocol",
+            "`tls` needs a Network Load Balancer",
+            "x-aws-protocol: https",
+        ],
+    ),
+    case(
+        "redirect-without-https",
+        "x-aws-redirect_http: true\nservices:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n",
+        &["compose.yaml:1:22", "x-aws-redirect_http", "no HTTPS port"],
     ),
     case(
         "published-range",
@@ -513,6 +528,15 @@ const CASES: &[Case] = &[
             "services.api.x-aws-secrets_env.TOKEN",
             "is neither a Secrets Manager secret ARN nor an SSM parameter ARN",
             "SSM parameter name starting with /",
+        ],
+    ),
+    case(
+        "lb-healthcheck-out-of-range",
+        "services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n    x-aws-healthcheck: {interval: 1, path: ready}\n",
+        &[
+            "services.web.x-aws-healthcheck.interval",
+            "interval 1 is outside 5-300",
+            "\"ready\" is not a path",
         ],
     ),
     Case {

@@ -122,6 +122,18 @@ pub struct Instances {
     pub target_capacity: Option<i64>,
 }
 
+/// `x-aws-healthcheck`: how the load balancer checks the tasks.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerHealth {
+    pub path: Option<String>,
+    pub matcher: Option<String>,
+    pub interval: Option<TimeValue>,
+    pub timeout: Option<TimeValue>,
+    pub healthy_threshold: Option<i64>,
+    pub unhealthy_threshold: Option<i64>,
+}
+
 /// One entry of `x-aws-capacity_provider_strategy`.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,11 +149,11 @@ pub struct StrategyEntry {
 pub struct Deployment {
     /// rolling, blue_green, canary or linear.
     pub strategy: Option<String>,
-    pub bake_time: Option<Minutes>,
+    pub bake_time: Option<TimeValue>,
     pub canary_percent: Option<f64>,
-    pub canary_bake_time: Option<Minutes>,
+    pub canary_bake_time: Option<TimeValue>,
     pub step_percent: Option<f64>,
-    pub step_bake_time: Option<Minutes>,
+    pub step_bake_time: Option<TimeValue>,
     pub test_port: Option<i64>,
     #[serde(default)]
     pub hooks: Vec<DeploymentHook>,
@@ -157,26 +169,27 @@ pub struct DeploymentHook {
     pub stages: Vec<String>,
 }
 
-/// A time in whole minutes: a number, or a duration such as `10m` or `1h`.
+/// A time: a number in the key's unit (minutes for bake times, seconds
+/// for health checks), or a duration such as `10m` or `30s`.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(untagged)]
-pub enum Minutes {
+pub enum TimeValue {
     Number(i64),
     Duration(String),
 }
 
-impl Minutes {
-    /// Whole minutes, or why not.
-    pub fn minutes(&self) -> Result<i64, String> {
+impl TimeValue {
+    /// Whole units of `unit_secs` seconds (60: minutes), or why not.
+    pub fn whole(&self, unit_secs: i64, unit: &str) -> Result<i64, String> {
         match self {
-            Minutes::Number(n) => Ok(*n),
-            Minutes::Duration(d) => {
+            TimeValue::Number(n) => Ok(*n),
+            TimeValue::Duration(d) => {
                 let nanos = compose::syntax::parse_duration(d)?;
-                let minute = 60_000_000_000;
-                if nanos % minute != 0 {
-                    return Err(format!("{d:?} is not a whole number of minutes"));
+                let per = unit_secs * 1_000_000_000;
+                if nanos % per != 0 {
+                    return Err(format!("{d:?} is not a whole number of {unit}"));
                 }
-                Ok(nanos / minute)
+                Ok(nanos / per)
             }
         }
     }
@@ -201,6 +214,8 @@ pub const PROJECT_KEYS: &[&str] = &[
     "x-aws-private_subnets",
     "x-aws-launch_type",
     "x-aws-capacity_provider_strategy",
+    "x-aws-certificate",
+    "x-aws-redirect_http",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-pull_credentials",
@@ -216,6 +231,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-capacity",
     "x-aws-secrets_env",
     "x-aws-capacity_provider_strategy",
+    "x-aws-healthcheck",
 ];
 pub const DEPLOY_KEYS: &[&str] = &["x-aws-autoscaling"];
 pub const UPDATE_CONFIG_KEYS: &[&str] = &["x-aws-min_percent", "x-aws-max_percent"];

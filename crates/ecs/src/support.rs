@@ -64,7 +64,7 @@ pub const SERVICE: &[(&str, Support)] = &[
     (
         "ports",
         Mapped(
-            "load balancer listener + target group per port, task security group ingress from the load balancer only",
+            "a load balancer listener on `published` and a target group on `target` per port (HTTPS with a certificate, port 80 redirecting to HTTPS, TLS on an NLB), task security group ingress from the load balancer only; ranges are rejected",
         ),
     ),
     (
@@ -547,6 +547,11 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "the same for one Fargate service",
     ),
     (
+        "x-aws-healthcheck",
+        "service",
+        "`{path, matcher, interval, timeout, healthy_threshold, unhealthy_threshold}` of the load balancer's check of the tasks; default: the path, interval, timeout and retries of the service's own `healthcheck`",
+    ),
+    (
         "x-aws-secrets_env",
         "service",
         "`{VAR: secret}`: environment variables ECS fills from Secrets Manager (an ARN or name, `:json-key` for one key of a JSON secret) or SSM (an ARN, or a name starting with /); the execution role may read exactly those, and no value is in the template",
@@ -604,12 +609,22 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
     (
         "x-aws-protocol",
         "service port",
-        "`http` or `https`: counts the port as HTTP(S) when choosing an ALB",
+        "`http` or `https`: counts the port as HTTP(S) when choosing an ALB; `tls`: a TLS listener on the NLB (with a certificate)",
     ),
     (
         "x-aws-certificate",
         "service port",
-        "ACM certificate ARN: an HTTPS listener on the ALB",
+        "ACM certificate ARN: an HTTPS listener on the ALB (TLS 1.2+/1.3 policy), or a TLS listener on the NLB",
+    ),
+    (
+        "x-aws-certificate",
+        "project",
+        "ACM certificate ARN for every ALB port 443 (and `tls` port) without its own: HTTPS with the TLS 1.2+/1.3 policy",
+    ),
+    (
+        "x-aws-redirect_http",
+        "project",
+        "`true`: port 80 answers with a 301 to HTTPS (also when no service publishes 80); without it, port 80 redirects when its service also serves HTTPS on 443",
     ),
     (
         "x-aws-keys",

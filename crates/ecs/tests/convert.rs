@@ -106,6 +106,9 @@ const FIXTURES: &[&str] = &[
     "managed-instances",
     "secrets-env",
     "spot",
+    "https-redirect",
+    "tls",
+    "lb-healthcheck",
     "placement",
 ];
 
@@ -1366,4 +1369,83 @@ fn a_capacity_provider_strategy_spreads_fargate_tasks_over_spot() {
         props(&t, "ClusterCapacityProviders")["CapacityProviders"],
         json!(["FARGATE", "FARGATE_SPOT", {"Ref": "BatchCapacityProvider"}])
     );
+}
+
+#[test]
+fn a_published_port_forwards_to_the_target_port_and_http_redirects_to_https() {
+    let (_, t) = convert("https-redirect");
+    let https = props(&t, "WebTCP443Listener");
+    assert_eq!(https["Protocol"], "HTTPS");
+    assert_eq!(https["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
+    assert_eq!(
+        https["Certificates"][0]["CertificateArn"],
+        "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
+    );
+    // 443 on the load balancer, 80 in the container.
+    assert_eq!(props(&t, "WebTCP443TargetGroup")["Port"], 80);
+    let service = props(&t, "WebService");
+    assert_eq!(
+        service["LoadBalancers"],
+        json!([{"ContainerName": "web", "ContainerPort": 80, "TargetGroupArn": {"Ref": "WebTCP443TargetGroup"}}])
+    );
+    assert_eq!(props(&t, "WebTCP443Ingress")["FromPort"], 80);
+    // Port 80: a 301 to HTTPS, no target group of its own.
+    assert_eq!(
+        props(&t, "WebTCP80Listener")["DefaultActions"],
+        json!([{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}])
+    );
+    assert!(!ids(&t).contains(&"WebTCP80TargetGroup".to_string()));
+    // The internet reaches 80 and 443 of the load balancer.
+    assert_eq!(props(&t, "LoadBalancerTCP80Ingress")["CidrIp"], "0.0.0.0/0");
+    assert_eq!(props(&t, "LoadBalancerTCP443Ingress")["FromPort"], 443);
+}
+
+#[test]
+fn tls_ports_terminate_on_the_network_load_balancer() {
+    let (_, t) = convert("tls");
+    assert_eq!(props(&t, "LoadBalancer")["Type"], "network");
+    let tls = props(&t, "BrokerTCP8883Listener");
+    assert_eq!(tls["Protocol"], "TLS");
+    assert_eq!(tls["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
+    let group = props(&t, "BrokerTCP8883TargetGroup");
+    assert_eq!(
+        (group["Protocol"].as_str(), group["Port"].as_i64()),
+        (Some("TCP"), Some(1883))
+    );
+    assert_eq!(props(&t, "BrokerTCP1883Listener")["Protocol"], "TCP");
+    // Both listeners reach one container port: one port mapping, one rule.
+    let def = props(&t, "BrokerTaskDefinition");
+    let main = def["ContainerDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["Name"] == "broker")
+        .unwrap();
+    assert_eq!(main["PortMappings"].as_array().unwrap().len(), 1);
+    let rules = ids(&t)
+        .into_iter()
+        .filter(|id| id.starts_with("Broker") && id.ends_with("Ingress"))
+        .count();
+    assert_eq!(rules, 1);
+    assert_eq!(props(&t, "ApiTCP8080TargetGroup")["Port"], 80);
+}
+
+#[test]
+fn target_groups_check_as_told_or_as_the_service_checks_itself() {
+    let (_, t) = convert("lb-healthcheck");
+    let api = props(&t, "ApiTCP80TargetGroup");
+    assert_eq!(api["HealthCheckPath"], "/ready");
+    assert_eq!(api["Matcher"]["HttpCode"], "200,204");
+    assert_eq!(api["HealthCheckIntervalSeconds"], 15);
+    assert_eq!(api["HealthCheckTimeoutSeconds"], 5);
+    assert_eq!(api["HealthyThresholdCount"], 3);
+    assert_eq!(api["UnhealthyThresholdCount"], 4);
+    // From the Compose health check: its path, interval and retries; its
+    // 30 s timeout is cut below the interval, as the load balancer wants.
+    let web = props(&t, "WebTCP8080TargetGroup");
+    assert_eq!(web["HealthCheckPath"], "/health");
+    assert_eq!(web["HealthCheckIntervalSeconds"], 10);
+    assert_eq!(web["HealthCheckTimeoutSeconds"], 9);
+    assert_eq!(web["UnhealthyThresholdCount"], 5);
+    assert!(web.get("HealthyThresholdCount").is_none());
 }

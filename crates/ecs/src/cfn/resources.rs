@@ -830,6 +830,14 @@ pub struct TargetGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_interval_seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_timeout_seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthy_threshold_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub matcher: Option<Matcher>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub target_group_attributes: Vec<KeyValue>,
@@ -854,7 +862,42 @@ pub struct Certificate {
 pub struct ListenerAction {
     #[serde(rename = "Type")]
     pub kind: String,
-    pub target_group_arn: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_group_arn: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_config: Option<RedirectConfig>,
+}
+
+impl ListenerAction {
+    pub fn forward(target_group: Expr) -> Self {
+        ListenerAction {
+            kind: "forward".into(),
+            target_group_arn: Some(target_group),
+            redirect_config: None,
+        }
+    }
+
+    /// A permanent (301) redirect to HTTPS on `port`, keeping host, path
+    /// and query.
+    pub fn redirect_to_https(port: i64) -> Self {
+        ListenerAction {
+            kind: "redirect".into(),
+            target_group_arn: None,
+            redirect_config: Some(RedirectConfig {
+                protocol: "HTTPS".into(),
+                port: port.to_string(),
+                status_code: "HTTP_301".into(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RedirectConfig {
+    pub protocol: String,
+    pub port: String,
+    pub status_code: String,
 }
 
 /// A rule that forwards every path to weighted target groups: ECS moves

@@ -11,35 +11,59 @@ use crate::cfn::{Expr, Resource};
 /// The load balancer the project creates (none with `x-aws-loadbalancer`).
 pub fn create(ctx: &mut Ctx, lb: &LoadBalancerPlan) {
     if let (true, Some(kind)) = (lb.created, lb.kind) {
-        create_load_balancer(ctx, kind, &lb.ports, lb.access_logs_bucket.clone());
+        create_load_balancer(ctx, kind, lb);
     }
 }
 
-fn create_load_balancer(ctx: &mut Ctx, kind: Kind, ports: &[PortPlan], bucket: Option<String>) {
+/// The internet may reach the listeners' ports, and nothing else.
+fn internet_ingress(ctx: &mut Ctx, id: String, proto: &str, port: i64, what: &str) {
+    ctx.t.add(
+        id,
+        Resource::new(SecurityGroupIngress {
+            group_id: Expr::get_att("LoadBalancerSecurityGroup", "GroupId"),
+            ip_protocol: proto.into(),
+            from_port: Some(port),
+            to_port: Some(port),
+            cidr_ip: Some("0.0.0.0/0".into()),
+            source_security_group_id: None,
+            description: format!("{what}:{port}/{proto} from the internet"),
+        }),
+    );
+}
+
+fn create_load_balancer(ctx: &mut Ctx, kind: Kind, lb: &LoadBalancerPlan) {
     // The load balancer's own group (and its egress to the tasks) is written
     // once the services' groups are known, in `emit`.
     let tags = vec![ctx.project_tag()];
-    for p in ports {
+    for p in &lb.ports {
         for proto in p.container_protocols() {
             let suffix = if p.protocol == Protocol::TcpUdp {
                 proto.to_uppercase()
             } else {
                 String::new()
             };
-            ctx.t.add(
-                format!("LoadBalancer{}{}Ingress{suffix}", p.protocol.tag(), p.port),
-                Resource::new(SecurityGroupIngress {
-                    group_id: Expr::get_att("LoadBalancerSecurityGroup", "GroupId"),
-                    ip_protocol: proto.into(),
-                    from_port: Some(p.port),
-                    to_port: Some(p.port),
-                    cidr_ip: Some("0.0.0.0/0".into()),
-                    source_security_group_id: None,
-                    description: format!("{}:{}/{proto} from the internet", p.service, p.port),
-                }),
+            let id = format!(
+                "LoadBalancer{}{}Ingress{suffix}",
+                p.protocol.tag(),
+                p.published
             );
+            internet_ingress(ctx, id, proto, p.published, &p.service);
         }
     }
+    for r in &lb.redirects {
+        let what = r
+            .service
+            .as_ref()
+            .map_or("HTTP redirect", |(name, _)| name.as_str());
+        internet_ingress(
+            ctx,
+            format!("LoadBalancerTCP{}Ingress", r.port),
+            "tcp",
+            r.port,
+            what,
+        );
+    }
+    let bucket = lb.access_logs_bucket.clone();
     let mut attributes = match kind {
         Kind::Application => vec![KeyValue {
             key: "routing.http.drop_invalid_header_fields.enabled".into(),
@@ -86,19 +110,17 @@ fn create_load_balancer(ctx: &mut Ctx, kind: Kind, ports: &[PortPlan], bucket: O
 pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
     let Some(kind) = lb.kind else { return };
     let mut egress = Vec::new();
+    // (group, protocol, container port): one rule each, however many
+    // listeners forward to that port.
+    let mut admitted: Vec<(Expr, &'static str, i64)> = Vec::new();
     for p in &lb.ports {
         let Some(plan) = plans.iter().find(|s| s.name == p.service) else {
             continue;
         };
-        let listener_protocol = match kind {
-            Kind::Application if p.certificate.is_some() => "HTTPS",
-            Kind::Application => "HTTP",
-            Kind::Network => p.protocol.nlb(),
-        };
         let tcp_port = lb
             .ports_of(&p.service)
             .find(|o| o.protocol != Protocol::Udp)
-            .map(|o| o.port);
+            .map(|o| o.target);
         if kind == Kind::Network && p.protocol == Protocol::Udp && tcp_port.is_none() {
             udp_health_check(ctx, lb, p, plan, &mut egress);
         }
@@ -107,56 +129,96 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
             egress.push((
                 plan.ingress_group.clone(),
                 proto,
-                p.port,
-                format!("{}:{}/{proto}", p.service, p.port),
+                p.target,
+                format!("{}:{}/{proto}", p.service, p.target),
             ));
         }
-        let certificates = match &p.certificate {
-            Some(c) if kind == Kind::Application => vec![Certificate {
-                certificate_arn: c.clone(),
-            }],
-            _ => vec![],
-        };
-        let ssl_policy =
-            (!certificates.is_empty()).then(|| "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string());
-        let listener = Listener {
-            load_balancer_arn: lb.arn.clone(),
-            port: p.port,
-            protocol: listener_protocol.into(),
-            certificates,
-            ssl_policy,
-            default_actions: vec![ListenerAction {
-                kind: "forward".into(),
-                target_group_arn: Expr::reference(p.target_group_id()),
-            }],
-        };
+        let listener = listener(lb, kind, p);
         if plan.deployment.strategy.shifts_traffic() {
             super::traffic_shift::emit(ctx, kind, lb, p, plan, &listener, &group);
         }
         ctx.t.add(p.target_group_id(), Resource::new(group));
         ctx.t.add(p.listener_id(), Resource::new(listener));
-        for (i, proto) in p.container_protocols().into_iter().enumerate() {
-            let id = if i == 0 {
-                p.ingress_id()
-            } else {
-                format!("{}{}", p.ingress_id(), proto.to_uppercase())
-            };
-            ctx.t.add(
-                id,
-                Resource::new(SecurityGroupIngress {
-                    group_id: plan.ingress_group.clone(),
-                    ip_protocol: proto.into(),
-                    from_port: Some(p.port),
-                    to_port: Some(p.port),
-                    cidr_ip: None,
-                    source_security_group_id: Some(lb.security_group.clone()),
-                    description: format!("{}:{}/{proto} from the load balancer", p.service, p.port),
-                }),
-            );
-        }
+        task_ingress(ctx, lb, p, plan, &mut admitted);
+    }
+    for r in &lb.redirects {
+        ctx.t.add(
+            r.listener_id(),
+            Resource::new(Listener {
+                load_balancer_arn: lb.arn.clone(),
+                port: r.port,
+                protocol: "HTTP".into(),
+                certificates: vec![],
+                ssl_policy: None,
+                default_actions: vec![ListenerAction::redirect_to_https(r.to)],
+            }),
+        );
     }
     if lb.created {
         load_balancer_group(ctx, egress);
+    }
+}
+
+/// A port's listener: HTTP(S) on an ALB, TCP/UDP/TLS on an NLB, with the
+/// TLS 1.2+/1.3 policy wherever it terminates TLS.
+fn listener(lb: &LoadBalancerPlan, kind: Kind, p: &PortPlan) -> Listener {
+    let terminates = p.certificate.is_some() && (kind == Kind::Application || p.tls);
+    let protocol = match kind {
+        Kind::Application if terminates => "HTTPS",
+        Kind::Application => "HTTP",
+        Kind::Network if p.tls => "TLS",
+        Kind::Network => p.protocol.nlb(),
+    };
+    let certificates: Vec<Certificate> = match &p.certificate {
+        Some(c) if terminates => vec![Certificate {
+            certificate_arn: c.clone(),
+        }],
+        _ => vec![],
+    };
+    Listener {
+        load_balancer_arn: lb.arn.clone(),
+        port: p.published,
+        protocol: protocol.into(),
+        ssl_policy: (!certificates.is_empty())
+            .then(|| "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string()),
+        certificates,
+        default_actions: vec![ListenerAction::forward(Expr::reference(
+            p.target_group_id(),
+        ))],
+    }
+}
+
+/// The tasks admit the container port from the load balancer's group.
+fn task_ingress(
+    ctx: &mut Ctx,
+    lb: &LoadBalancerPlan,
+    p: &PortPlan,
+    plan: &ServicePlan,
+    admitted: &mut Vec<(Expr, &'static str, i64)>,
+) {
+    for (i, proto) in p.container_protocols().into_iter().enumerate() {
+        let key = (plan.ingress_group.clone(), proto, p.target);
+        if admitted.contains(&key) {
+            continue;
+        }
+        admitted.push(key);
+        let id = if i == 0 {
+            p.ingress_id()
+        } else {
+            format!("{}{}", p.ingress_id(), proto.to_uppercase())
+        };
+        ctx.t.add(
+            id,
+            Resource::new(SecurityGroupIngress {
+                group_id: plan.ingress_group.clone(),
+                ip_protocol: proto.into(),
+                from_port: Some(p.target),
+                to_port: Some(p.target),
+                cidr_ip: None,
+                source_security_group_id: Some(lb.security_group.clone()),
+                description: format!("{}:{}/{proto} from the load balancer", p.service, p.target),
+            }),
+        );
     }
 }
 
@@ -173,7 +235,7 @@ fn udp_health_check(
         &p.path,
         format!(
             "the load balancer health-checks UDP port {} over TCP on the same port",
-            p.port
+            p.target
         ),
         "also publish a TCP port from this service so the target group checks that port",
     );
@@ -183,20 +245,20 @@ fn udp_health_check(
         Resource::new(SecurityGroupIngress {
             group_id: plan.ingress_group.clone(),
             ip_protocol: "tcp".into(),
-            from_port: Some(p.port),
-            to_port: Some(p.port),
+            from_port: Some(p.target),
+            to_port: Some(p.target),
             cidr_ip: None,
             source_security_group_id: Some(lb.security_group.clone()),
             description: format!(
                 "{}:{}/tcp health check from the load balancer",
-                p.service, p.port
+                p.service, p.target
             ),
         }),
     );
     egress.push((
         plan.ingress_group.clone(),
         "tcp",
-        p.port,
+        p.target,
         format!("{} health check", p.service),
     ));
 }
@@ -215,24 +277,38 @@ pub fn target_group(
     let tcp_port = lb
         .ports_of(&p.service)
         .find(|o| o.protocol != Protocol::Udp)
-        .map(|o| o.port);
-    let (hc_protocol, hc_port, hc_path) = match (kind, p.protocol) {
-        (Kind::Application, _) => ("HTTP", None, Some(health_path(ctx, &p.service))),
-        (Kind::Network, Protocol::Udp) => ("TCP", tcp_port.map(|port| port.to_string()), None),
-        (Kind::Network, _) => ("TCP", None, None),
+        .map(|o| o.target);
+    let h = &plan.lb_health;
+    // An NLB checks over TCP unless `x-aws-healthcheck` names a path.
+    let (hc_protocol, hc_port, hc_path) = match (kind, p.protocol, &h.path) {
+        (Kind::Application, _, path) => (
+            "HTTP",
+            None,
+            Some(path.clone().unwrap_or_else(|| health_path(ctx, &p.service))),
+        ),
+        (Kind::Network, Protocol::Udp, None) => {
+            ("TCP", tcp_port.map(|port| port.to_string()), None)
+        }
+        (Kind::Network, Protocol::Udp, Some(path)) => (
+            "HTTP",
+            tcp_port.map(|port| port.to_string()),
+            Some(path.clone()),
+        ),
+        (Kind::Network, _, None) => ("TCP", None, None),
+        (Kind::Network, _, Some(path)) => ("HTTP", None, Some(path.clone())),
     };
     // Apps that answer with a redirect or ask for a login are alive;
     // a service's own health endpoint must answer 2xx or 3xx.
-    let matcher = (kind == Kind::Application).then(|| Matcher {
-        http_code: if has_health_path(ctx, &p.service) {
-            "200-399"
-        } else {
-            "200-499"
-        }
-        .into(),
+    let default_codes = if has_health_path(ctx, &p.service) || h.path.is_some() {
+        "200-399"
+    } else {
+        "200-499"
+    };
+    let matcher = (hc_protocol == "HTTP").then(|| Matcher {
+        http_code: h.matcher.clone().unwrap_or_else(|| default_codes.into()),
     });
     TargetGroup {
-        port: p.port,
+        port: p.target,
         protocol: match kind {
             Kind::Application => "HTTP",
             Kind::Network => p.protocol.nlb(),
@@ -243,6 +319,10 @@ pub fn target_group(
         health_check_protocol: Some(hc_protocol.to_string()),
         health_check_port: hc_port,
         health_check_path: hc_path,
+        health_check_interval_seconds: h.interval,
+        health_check_timeout_seconds: h.timeout,
+        healthy_threshold_count: h.healthy_threshold,
+        unhealthy_threshold_count: h.unhealthy_threshold,
         matcher,
         target_group_attributes: vec![KeyValue {
             key: "deregistration_delay.timeout_seconds".into(),

@@ -55,7 +55,7 @@ pub fn emit(
         .deployment
         .test_ports
         .iter()
-        .find(|(port, _)| *port == p.port)
+        .find(|(port, _)| *port == p.published)
     else {
         return;
     };
@@ -97,7 +97,7 @@ pub fn emit(
                     source_security_group_id: Some(lb.security_group.clone()),
                     description: format!(
                         "{}:{} test traffic (port {test_port}) from the load balancer's group",
-                        p.service, p.port
+                        p.service, p.published
                     ),
                 }),
             );

@@ -20,7 +20,7 @@ fn load_balancer_groups<'a>(t: &'a Template, tg_id: &str) -> Option<Vec<&'a str>
     let (_, listener) = of!(t, Listener).find(|(_, l)| {
         l.default_actions
             .iter()
-            .any(|a| target(&a.target_group_arn) == Some(tg_id))
+            .any(|a| a.target_group_arn.as_ref().and_then(target) == Some(tg_id))
     })?;
     match resource(t, target(&listener.load_balancer_arn)?)? {
         Properties::LoadBalancer(lb) => {
@@ -111,13 +111,15 @@ fn checks_itself(t: &Template, tg_id: &str) -> bool {
 
 /// Lesson 3: an ALB counts only HTTP 200 as healthy unless told otherwise,
 /// and many apps answer `/` with a redirect (WordPress) or a login page
-/// (401). A service's own health path must answer 2xx or 3xx; without one,
-/// `/` also counts 4xx as alive.
+/// (401). A check of `/` counts redirects as alive, and logins too unless
+/// the service checks itself; a dedicated health path (`/health`, or the
+/// one `x-aws-healthcheck` names) answers as its owner says.
 /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>
 pub fn http_health_checks_accept_redirects(t: &Template) -> Vec<String> {
     let mut out = Vec::new();
     for (id, tg) in of!(t, TargetGroup) {
-        if !matches!(tg.protocol.as_str(), "HTTP" | "HTTPS") {
+        let root = tg.health_check_path.as_deref().is_none_or(|p| p == "/");
+        if !matches!(tg.protocol.as_str(), "HTTP" | "HTTPS") || !root {
             continue;
         }
         let accepted = codes(tg.matcher.as_ref().map_or("200", |m| m.http_code.as_str()));
@@ -219,7 +221,7 @@ fn forwards<'a>(t: &'a Template, id: &'a str) -> Option<(&'a str, Vec<&'a str>)>
             id,
             l.default_actions
                 .iter()
-                .filter_map(|a| target(&a.target_group_arn))
+                .filter_map(|a| a.target_group_arn.as_ref().and_then(target))
                 .collect(),
         )),
         _ => None,

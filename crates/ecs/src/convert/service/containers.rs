@@ -267,9 +267,16 @@ fn main_container(
     }
     for p in lb.ports_of(name) {
         for proto in p.container_protocols() {
+            // Two listeners may forward to one container port.
+            if c.port_mappings
+                .iter()
+                .any(|m| m.container_port == p.target && m.protocol == proto)
+            {
+                continue;
+            }
             c.port_mappings.push(PortMapping {
-                container_port: p.port,
-                host_port: p.port,
+                container_port: p.target,
+                host_port: p.target,
                 protocol: proto.into(),
             });
         }

@@ -7,7 +7,7 @@
 
 use crate::convert::Ctx;
 use crate::convert::ports::{Kind, LoadBalancerPlan};
-use crate::extensions::{Deployment, Minutes};
+use crate::extensions::{Deployment, TimeValue};
 use compose::model::{Service, UpdateConfig};
 use compose::node::KeyPath;
 
@@ -190,8 +190,8 @@ fn check_percent(ctx: &mut Ctx, percent: f64, low: f64, at: &KeyPath) {
     }
 }
 
-fn minutes(ctx: &mut Ctx, m: &Minutes, at: &KeyPath) -> Option<i64> {
-    match m.minutes() {
+fn minutes(ctx: &mut Ctx, m: &TimeValue, at: &KeyPath) -> Option<i64> {
+    match m.whole(60, "minutes") {
         Ok(n) => Some(n),
         Err(why) => {
             ctx.error(
@@ -366,7 +366,7 @@ fn test_ports(
         }
         return vec![];
     }
-    let ports: Vec<i64> = lb.ports_of(name).map(|p| p.port).collect();
+    let ports: Vec<i64> = lb.ports_of(name).map(|p| p.published).collect();
     if asked.is_some() && ports.len() > 1 {
         ctx.error(
             &at.key("test_port"),
@@ -380,7 +380,7 @@ fn test_ports(
     let mut out = Vec::new();
     for port in ports {
         let test = asked.unwrap_or(port + 10_000);
-        let taken = lb.ports.iter().any(|p| p.port == test);
+        let taken = lb.ports.iter().any(|p| p.published == test);
         if !(1..=65535).contains(&test) || taken {
             ctx.error(
                 &at.key("test_port"),

@@ -32,7 +32,7 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
         .ports_of(name)
         .map(|p| ServiceLoadBalancer {
             container_name: name.to_string(),
-            container_port: p.port,
+            container_port: p.target,
             target_group_arn: Expr::reference(p.target_group_id()),
             advanced_configuration: shifts.then(|| {
                 let ids = traffic_shift::ids(lb.kind, p);

@@ -13,6 +13,7 @@ mod ecs_service;
 mod env_secrets;
 mod fargate_strategy;
 mod iam;
+mod lb_health;
 mod placement;
 mod read;
 mod scaling;
@@ -20,6 +21,7 @@ mod spec;
 mod task;
 
 pub use deployment::DeploymentPlan;
+pub use lb_health::LbHealth;
 pub use spec::{AmiVariant, Ec2Plan, ServiceSpec};
 
 use super::Ctx;
@@ -50,6 +52,8 @@ pub struct ServicePlan {
     pub deployment: DeploymentPlan,
     /// It spreads over FARGATE and FARGATE_SPOT, which the cluster must list.
     pub fargate_providers: bool,
+    /// How the load balancer checks its tasks.
+    pub lb_health: LbHealth,
 }
 
 pub fn services(
@@ -108,6 +112,7 @@ fn emit(
         efs_volumes: spec.storage.efs_volumes.clone(),
         private: spec.private(ctx.subnets_named),
         deployment: spec.deployment.clone(),
+        lb_health: spec.lb_health.clone(),
         fargate_providers: matches!(&spec.capacity, spec::Capacity::Fargate { strategy, .. } if !strategy.is_empty()),
     }
 }

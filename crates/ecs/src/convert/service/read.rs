@@ -2,7 +2,7 @@
 //! about the service's own keys is reported here, at the key.
 
 use super::spec::{Capacity, Iam, Network, SecretFiles, ServiceSpec, Size, Storage};
-use super::{capacity, deployment, ecs_params, env_secrets, placement};
+use super::{capacity, deployment, ecs_params, env_secrets, lb_health, placement};
 use crate::cfn::Expr;
 use crate::cfn::resources::*;
 use crate::convert::Ctx;
@@ -52,6 +52,14 @@ pub fn service(
     ecs_params::placement(ctx, fargate, daemon, &mut placement);
     let size = size(ctx, s, path, cpus, memory, fargate);
     let deregistration_delay = deregistration_delay(ctx, s, path);
+    let lb_health = lb_health::read(ctx, s, path);
+    if lb.ports_of(name).next().is_none() && s.extensions.contains_key("x-aws-healthcheck") {
+        ctx.warn(
+            &path.key("x-aws-healthcheck"),
+            "`x-aws-healthcheck` is ignored: the service publishes no port, so no load balancer checks it",
+            "remove it, or publish a port",
+        );
+    }
     let (logging, creates_log_group) = logging(ctx, s, path);
     let mut depends_on = Vec::new();
     let storage = storage(ctx, id, s, path, &mut iam, &mut depends_on);
@@ -114,6 +122,7 @@ pub fn service(
         logging,
         creates_log_group,
         deregistration_delay,
+        lb_health,
         depends_on,
     }
 }

@@ -40,6 +40,8 @@ pub struct ServiceSpec {
     /// `x-aws-deregistration_delay`: seconds the load balancer drains a
     /// task's connections.
     pub deregistration_delay: Option<i64>,
+    /// How the load balancer checks the tasks.
+    pub lb_health: super::lb_health::LbHealth,
     /// Logical IDs the ECS service must wait for (listeners, mount
     /// targets, the services it depends on).
     pub depends_on: Vec<String>,
