@@ -17,17 +17,20 @@ use std::time::{Duration, Instant};
 /// The test app's registry: ECR of moto's account.
 const ECR: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 
-struct Moto {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
+/// A server process the test started, stopped when the test ends.
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+struct Moto {
+    _child: ChildGuard,
+    port: u16,
+    dir: tempfile::TempDir,
 }
 
 fn free_port() -> u16 {
@@ -63,7 +66,11 @@ impl Moto {
         let mut cmd = Command::new(common::moto_server());
         cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
         let child = spawn_logged(&mut cmd, &dir.path().join("moto.log"), "moto_server starts");
-        let moto = Moto { child, port, dir };
+        let moto = Moto {
+            _child: ChildGuard(child),
+            port,
+            dir,
+        };
         wait_for_status(port, "/moto-api/", 200, "moto did not start");
         moto.fixture(&["network"]);
         moto.fixture(&["keep-tasks-running"]);
@@ -1246,16 +1253,9 @@ fn volumes_are_created_listed_inspected_and_removed() {
 /// distribution server) with htpasswd basic auth; images are pushed with
 /// `skopeo` from an OCI layout the test writes, with no Docker engine.
 struct Registry {
-    child: Child,
+    _child: ChildGuard,
     port: u16,
     dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 const REGISTRY_USER: &str = "tester";
@@ -1282,7 +1282,11 @@ impl Registry {
             &dir.path().join("registry.log"),
             "docker-registry starts (scripts/test.sh installs it)",
         );
-        let registry = Registry { child, port, dir };
+        let registry = Registry {
+            _child: ChildGuard(child),
+            port,
+            dir,
+        };
         // An authenticated registry answers /v2/ with 401 once it is up.
         wait_for_status(port, "/v2/", 401, "the registry did not start");
         registry

@@ -133,6 +133,17 @@ impl Loader {
         Ok((loaded, root))
     }
 
+    /// Interpolate one parsed document, against the load's shared budget.
+    fn interpolate(&mut self, doc: &mut Node, env: &Environment) -> Result<()> {
+        interpolate_tree(
+            doc,
+            &KeyPath::root(),
+            env,
+            &mut self.warnings,
+            &mut self.budget,
+        )
+    }
+
     /// Read and parse one file (or stdin for `-`) into its YAML documents.
     fn read_file(&mut self, file: &Path, kind: read::FileKind) -> Result<Vec<Node>> {
         let bytes = if file.as_os_str() == "-" {
@@ -243,13 +254,7 @@ impl Loader {
         env: &Environment,
         include_chain: &[PathBuf],
     ) -> Result<Node> {
-        interpolate_tree(
-            &mut doc,
-            &KeyPath::root(),
-            env,
-            &mut self.warnings,
-            &mut self.budget,
-        )?;
+        self.interpolate(&mut doc, env)?;
         if let Some(m) = doc.as_map_mut()
             && m.shift_remove("version").is_some()
         {
@@ -450,13 +455,7 @@ impl Loader {
             let docs = self.read_file(path, read::REFERENCED_COMPOSE_FILE)?;
             let mut merged = Node::empty_map(Span::NONE);
             for mut doc in docs {
-                interpolate_tree(
-                    &mut doc,
-                    &KeyPath::root(),
-                    env,
-                    &mut self.warnings,
-                    &mut self.budget,
-                )?;
+                self.interpolate(&mut doc, env)?;
                 // Canonical form turns `base:` into `base: {}`; remember
                 // which services were written empty.
                 for (s, body) in doc

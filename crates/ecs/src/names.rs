@@ -57,6 +57,16 @@ pub fn protocol_tag(protocol: &str) -> String {
     protocol.to_ascii_uppercase().replace('_', "")
 }
 
+/// An environment variable name ECS takes: letters, digits and `_`, not
+/// starting with a digit.
+pub fn is_env_variable(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

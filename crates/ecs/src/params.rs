@@ -540,7 +540,7 @@ impl Walk<'_> {
                 }
             }
             match (name, from) {
-                (Some(n), Some(f)) if is_variable(&n) => out.push((n, f)),
+                (Some(n), Some(f)) if crate::names::is_env_variable(&n) => out.push((n, f)),
                 (Some(n), Some(_)) => self.error(
                     &here.key("name"),
                     format!("{n:?} is not an environment variable name"),
@@ -685,14 +685,6 @@ impl Walk<'_> {
             }
         }
     }
-}
-
-fn is_variable(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 impl EcsParams {

@@ -105,22 +105,7 @@ pub fn capacity(
             strategy: super::fargate_strategy::read(ctx, s, path, req.arm64),
         };
     }
-    if s.extensions
-        .contains_key("x-aws-capacity_provider_strategy")
-    {
-        ctx.warn(
-            &path.key("x-aws-capacity_provider_strategy"),
-            "`x-aws-capacity_provider_strategy` is ignored: the service runs on EC2 instances of its own",
-            "remove it, or run the service on Fargate",
-        );
-    }
-    if asked.platform_version.is_some() {
-        ctx.warn(
-            &path.key("x-aws-platform_version"),
-            "`x-aws-platform_version` is ignored: the service runs on EC2",
-            "remove it, or run the service on Fargate",
-        );
-    }
+    ignored_on_ec2(ctx, s, path, &asked);
     let named_type = asked
         .instance_type
         .clone()
@@ -185,6 +170,26 @@ fn managed_requirements(
         // The OS and the ECS agent keep about half a GiB for themselves.
         memory_mib: mib.max(512) + 512,
         instance_type,
+    }
+}
+
+/// What only Fargate reads, said by name on an EC2 service.
+fn ignored_on_ec2(ctx: &mut Ctx, s: &Service, path: &KeyPath, asked: &Asked) {
+    for (key, given) in [
+        (
+            "x-aws-capacity_provider_strategy",
+            s.extensions
+                .contains_key("x-aws-capacity_provider_strategy"),
+        ),
+        ("x-aws-platform_version", asked.platform_version.is_some()),
+    ] {
+        if given {
+            ctx.warn(
+                &path.key(key),
+                format!("`{key}` is ignored: the service runs on EC2 instances"),
+                "remove it, or run the service on Fargate",
+            );
+        }
     }
 }
 

@@ -20,7 +20,7 @@ pub fn read(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> (Vec<ContainerSecret>
     let (mut vars, mut grants) = (Vec::new(), Vec::new());
     for (var, value) in asked.unwrap_or_default() {
         let at = key.key(&var);
-        if !is_variable(&var) {
+        if !crate::names::is_env_variable(&var) {
             ctx.error(
                 &at,
                 format!("{var:?} is not an environment variable name"),
@@ -98,14 +98,6 @@ fn split_json_key(value: &str) -> (&str, Option<&str>) {
         Some((name, key)) => (name, Some(key)),
         None => (value, None),
     }
-}
-
-fn is_variable(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
