@@ -216,6 +216,7 @@ pub const PROJECT_KEYS: &[&str] = &[
     "x-aws-capacity_provider_strategy",
     "x-aws-certificate",
     "x-aws-redirect_http",
+    "x-aws-enable_exec",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-pull_credentials",
@@ -232,6 +233,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-secrets_env",
     "x-aws-capacity_provider_strategy",
     "x-aws-healthcheck",
+    "x-aws-enable_exec",
 ];
 pub const DEPLOY_KEYS: &[&str] = &["x-aws-autoscaling"];
 pub const UPDATE_CONFIG_KEYS: &[&str] = &["x-aws-min_percent", "x-aws-max_percent"];

@@ -547,6 +547,16 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "the same for one Fargate service",
     ),
     (
+        "x-aws-enable_exec",
+        "project",
+        "`true`: ECS Exec for every service (`EnableExecuteCommand`, and the task role may open the SSM channels); a service's own wins",
+    ),
+    (
+        "x-aws-enable_exec",
+        "service",
+        "`true` or `false`: ECS Exec for this service",
+    ),
+    (
         "x-aws-healthcheck",
         "service",
         "`{path, matcher, interval, timeout, healthy_threshold, unhealthy_threshold}` of the load balancer's check of the tasks; default: the path, interval, timeout and retries of the service's own `healthcheck`",

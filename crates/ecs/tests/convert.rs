@@ -109,6 +109,7 @@ const FIXTURES: &[&str] = &[
     "https-redirect",
     "tls",
     "lb-healthcheck",
+    "exec",
     "placement",
 ];
 
@@ -1448,4 +1449,32 @@ fn target_groups_check_as_told_or_as_the_service_checks_itself() {
     assert_eq!(web["HealthCheckTimeoutSeconds"], 9);
     assert_eq!(web["UnhealthyThresholdCount"], 5);
     assert!(web.get("HealthyThresholdCount").is_none());
+}
+
+#[test]
+fn ecs_exec_is_enabled_with_the_channels_its_agent_opens() {
+    let (_, t) = convert("exec");
+    assert_eq!(props(&t, "AppService")["EnableExecuteCommand"], true);
+    assert_eq!(
+        props(&t, "AppTaskDefinition")["TaskRoleArn"],
+        json!({"Fn::GetAtt": ["AppTaskRole", "Arn"]})
+    );
+    let policy = &props(&t, "AppTaskRole")["Policies"][0];
+    assert_eq!(policy["PolicyName"], "ExecuteCommand");
+    assert_eq!(
+        policy["PolicyDocument"]["Statement"][0]["Action"],
+        json!([
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel"
+        ])
+    );
+    // The service's own `false` wins over the project's `true`.
+    assert!(
+        props(&t, "BatchService")
+            .get("EnableExecuteCommand")
+            .is_none()
+    );
+    assert!(!ids(&t).contains(&"BatchTaskRole".to_string()));
 }

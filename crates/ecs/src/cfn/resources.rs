@@ -565,6 +565,9 @@ pub struct EcsService {
     pub placement_strategies: Vec<PlacementStrategy>,
     #[serde(rename = "EnableECSManagedTags")]
     pub enable_ecs_managed_tags: bool,
+    /// ECS Exec (`x-aws-enable_exec`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_execute_command: Option<bool>,
     pub propagate_tags: String,
     pub scheduling_strategy: String,
     pub tags: Vec<Tag>,

@@ -103,6 +103,7 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             placement_constraints: spec.placement.constraints.clone(),
             placement_strategies: spec.placement.strategies.clone(),
             enable_ecs_managed_tags: true,
+            enable_execute_command: spec.exec.then_some(true),
             propagate_tags: "SERVICE".into(),
             scheduling_strategy: if spec.daemon { "DAEMON" } else { "REPLICA" }.into(),
             tags: service_tags,

@@ -87,6 +87,9 @@ fn task_role(ctx: &mut Ctx, spec: &ServiceSpec) -> Option<Expr> {
             },
         );
     }
+    if spec.exec {
+        policies.push(exec_channels());
+    }
     let managed: Vec<Expr> = spec
         .iam
         .managed_policies
@@ -114,6 +117,29 @@ fn task_role(ctx: &mut Ctx, spec: &ServiceSpec) -> Option<Expr> {
         }),
     );
     Some(Expr::get_att(id, "Arn"))
+}
+
+/// ECS Exec: the SSM agent in the task opens its control and data
+/// channels, which AWS grants on `*` only.
+fn exec_channels() -> InlinePolicy {
+    InlinePolicy {
+        policy_name: "ExecuteCommand".into(),
+        policy_document: serde_json::to_value(PolicyDocument::new(vec![Statement {
+            effect: "Allow".into(),
+            principal: None,
+            action: [
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ]
+            .map(String::from)
+            .to_vec(),
+            resource: Some(vec![Expr::str("*")]),
+            condition: None,
+        }]))
+        .unwrap(),
+    }
 }
 
 /// `awslogs-create-group`: the driver creates the group the service names,

@@ -52,6 +52,7 @@ pub fn service(
     ecs_params::placement(ctx, fargate, daemon, &mut placement);
     let size = size(ctx, s, path, cpus, memory, fargate);
     let deregistration_delay = deregistration_delay(ctx, s, path);
+    let exec = enable_exec(ctx, s, path);
     let lb_health = lb_health::read(ctx, s, path);
     if lb.ports_of(name).next().is_none() && s.extensions.contains_key("x-aws-healthcheck") {
         ctx.warn(
@@ -107,6 +108,7 @@ pub fn service(
         autoscaling,
         deployment,
         daemon,
+        exec,
         size,
         runtime_platform,
         capacity,
@@ -125,6 +127,15 @@ pub fn service(
         lb_health,
         depends_on,
     }
+}
+
+/// `x-aws-enable_exec`, the service's own or else the project's.
+fn enable_exec(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> bool {
+    let reader = ctx.reader(&s.extensions, path.clone());
+    let own: Option<bool> = ctx.ok(reader.get("x-aws-enable_exec", "true or false"));
+    let reader = ctx.reader(&ctx.project.extensions, KeyPath::root());
+    let project: Option<bool> = ctx.ok(reader.get("x-aws-enable_exec", "true or false"));
+    own.or(project).unwrap_or(false)
 }
 
 /// A daemon (`mode: global`) runs one task on every EC2 instance of the

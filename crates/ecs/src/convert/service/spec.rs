@@ -23,6 +23,8 @@ pub struct ServiceSpec {
     pub deployment: DeploymentPlan,
     /// `mode: global`: an ECS daemon service on the EC2 instances.
     pub daemon: bool,
+    /// `x-aws-enable_exec`: ECS Exec into its containers.
+    pub exec: bool,
     pub size: Size,
     pub runtime_platform: Option<RuntimePlatform>,
     /// Fargate, or EC2 instances of the service's own.
