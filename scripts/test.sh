@@ -58,8 +58,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "==> external suites enabled: corpus $DOCKER_ECS_CORPUS, schema $DOCKER_ECS_COMPOSE_SCHEMA"
 fi
-# A persistent target dir outside the clone keeps CI rebuilds incremental.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/docker-ecs/target}"
+# A persistent target dir outside the clone keeps CI rebuilds incremental;
+# one per checkout path, because Cargo does not key a path package's
+# artifacts by its path: two clones sharing one folder would each test the
+# other's build when its files look older.
+checkout_key="$(printf '%s' "$root" | sha256sum | cut -c1-12)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/docker-ecs/target-$checkout_key}"
 
 echo "==> cargo test"
 cargo test --workspace --locked "$@"
