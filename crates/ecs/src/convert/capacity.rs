@@ -34,7 +34,7 @@ pub fn providers(ctx: &mut Ctx, plans: &[ServicePlan]) {
         .iter()
         .filter_map(|p| Some((p, p.ec2.as_ref()?)))
         .collect();
-    if on_ec2.is_empty() && !plans.iter().any(|p| p.fargate_providers) {
+    if !plans.iter().any(|p| p.cluster_providers) {
         return;
     }
     let (managed, own): (Vec<_>, Vec<_>) = on_ec2.iter().partition(|(_, e)| e.managed.is_some());

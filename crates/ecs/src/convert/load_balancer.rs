@@ -117,11 +117,10 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
         let Some(plan) = plans.iter().find(|s| s.name == p.service) else {
             continue;
         };
-        let tcp_port = lb
-            .ports_of(&p.service)
-            .find(|o| o.protocol != Protocol::Udp)
-            .map(|o| o.target);
-        if kind == Kind::Network && p.protocol == Protocol::Udp && tcp_port.is_none() {
+        if kind == Kind::Network
+            && p.protocol == Protocol::Udp
+            && lb.tcp_target_of(&p.service).is_none()
+        {
             udp_health_check(ctx, lb, p, plan, &mut egress);
         }
         let group = target_group(ctx, kind, lb, p, plan);
@@ -274,10 +273,7 @@ pub fn target_group(
 ) -> TargetGroup {
     // A UDP target group is health-checked over TCP: use one of the
     // service's TCP ports when it has one.
-    let tcp_port = lb
-        .ports_of(&p.service)
-        .find(|o| o.protocol != Protocol::Udp)
-        .map(|o| o.target);
+    let tcp_port = lb.tcp_target_of(&p.service);
     let h = &plan.lb_health;
     // An NLB checks over TCP unless `x-aws-healthcheck` names a path.
     let (hc_protocol, hc_port, hc_path) = match (kind, p.protocol, &h.path) {

@@ -54,9 +54,9 @@ pub struct PortPlan {
 }
 
 impl PortPlan {
-    /// `<Svc><PROTO><published>…`: the original's IDs, where the two ports
-    /// were always equal.
-    fn id(&self, what: &str) -> String {
+    /// `<Svc><PROTO><published><what>`: the original's IDs, where the two
+    /// ports were always equal.
+    pub fn id(&self, what: &str) -> String {
         format!(
             "{}{}{}{what}",
             self.service_id,
@@ -124,6 +124,14 @@ impl Redirect {
 impl LoadBalancerPlan {
     pub fn ports_of<'a>(&'a self, service: &'a str) -> impl Iterator<Item = &'a PortPlan> + 'a {
         self.ports.iter().filter(move |p| p.service == service)
+    }
+
+    /// A container port of the service that speaks TCP: where a UDP target
+    /// group is health-checked.
+    pub fn tcp_target_of(&self, service: &str) -> Option<i64> {
+        self.ports_of(service)
+            .find(|o| o.protocol != Protocol::Udp)
+            .map(|o| o.target)
     }
 }
 

@@ -19,21 +19,11 @@ pub struct ShiftIds {
 
 /// The IDs for a port; on an NLB the listeners themselves are the "rules".
 pub fn ids(kind: Option<Kind>, p: &PortPlan) -> ShiftIds {
-    let base = p.listener_id();
-    let base = base.trim_end_matches("Listener");
     let alb = kind == Some(Kind::Application);
     ShiftIds {
-        alternate_target_group: format!("{base}AlternateTargetGroup"),
-        production: if alb {
-            format!("{base}ProductionRule")
-        } else {
-            p.listener_id()
-        },
-        test: if alb {
-            format!("{base}TestRule")
-        } else {
-            format!("{base}TestListener")
-        },
+        alternate_target_group: p.id("AlternateTargetGroup"),
+        production: p.id(if alb { "ProductionRule" } else { "Listener" }),
+        test: p.id(if alb { "TestRule" } else { "TestListener" }),
     }
 }
 
@@ -65,7 +55,7 @@ pub fn emit(
         Resource::new(group.clone()),
     );
     let base = p.listener_id();
-    let test_listener = format!("{}TestListener", base.trim_end_matches("Listener"));
+    let test_listener = p.id("TestListener");
     let mut test = listener.clone();
     test.port = test_port;
     ctx.t.add(test_listener.clone(), Resource::new(test));

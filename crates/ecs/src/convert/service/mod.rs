@@ -50,8 +50,8 @@ pub struct ServicePlan {
     /// Its tasks get no public IP, so they run in the NAT subnets.
     pub private: bool,
     pub deployment: DeploymentPlan,
-    /// It spreads over FARGATE and FARGATE_SPOT, which the cluster must list.
-    pub fargate_providers: bool,
+    /// It takes capacity providers the cluster must list.
+    pub cluster_providers: bool,
     /// How the load balancer checks its tasks.
     pub lb_health: LbHealth,
 }
@@ -113,6 +113,6 @@ fn emit(
         private: spec.private(ctx.subnets_named),
         deployment: spec.deployment.clone(),
         lb_health: spec.lb_health.clone(),
-        fargate_providers: matches!(&spec.capacity, spec::Capacity::Fargate { strategy, .. } if !strategy.is_empty()),
+        cluster_providers: spec.capacity.needs_cluster_providers(),
     }
 }

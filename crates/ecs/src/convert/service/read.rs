@@ -96,8 +96,7 @@ pub fn service(
         depends_on.push(p.listener_id());
     }
     depends_on.extend(service_dependencies(ctx, s, path));
-    let spreads = matches!(&capacity, Capacity::Fargate { strategy, .. } if !strategy.is_empty());
-    if !fargate || spreads {
+    if capacity.needs_cluster_providers() {
         depends_on.push("ClusterCapacityProviders".into());
     }
     ServiceSpec {

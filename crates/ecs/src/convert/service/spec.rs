@@ -82,6 +82,17 @@ pub enum Capacity {
     Ec2(Ec2Plan),
 }
 
+impl Capacity {
+    /// Does the service take capacity providers the cluster must list
+    /// (its own on EC2, or FARGATE / FARGATE_SPOT with weights)?
+    pub fn needs_cluster_providers(&self) -> bool {
+        match self {
+            Capacity::Fargate { strategy, .. } => !strategy.is_empty(),
+            Capacity::Ec2(_) => true,
+        }
+    }
+}
+
 /// EC2 instances for one service: a launch template, an Auto Scaling group
 /// and a capacity provider with managed scaling.
 #[derive(Debug, Clone)]
