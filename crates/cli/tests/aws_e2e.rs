@@ -292,7 +292,7 @@ fn an_ec2_project_runs_on_instances_in_the_nat_subnets_and_goes_down() {
         .ok();
     has(&up.stdout(), "Stack demo CREATE_COMPLETE");
     // The instances and the tasks run in the subnets behind the NAT.
-    let chosen: Vec<String> = ["PrivateSubnet1", "PrivateSubnet2"]
+    let chosen: Vec<String> = ["Subnet1", "Subnet2"]
         .iter()
         .map(|k| moto.fixture(&["stack-parameter", "demo", k]))
         .collect();
@@ -306,6 +306,74 @@ fn an_ec2_project_runs_on_instances_in_the_nat_subnets_and_goes_down() {
     assert_eq!(moto.fixture(&["asg", &group]), "0 2 m7i.large");
     let down = app.run(&moto, &["down", "--progress", "plain"]).ok();
     has(&down.stdout(), "Stack demo deleted");
+    assert_eq!(moto.fixture(&["stack-status", "demo"]), "NONE");
+}
+
+#[test]
+fn tasks_go_behind_the_nat_and_the_load_balancer_in_public_subnets() {
+    let moto = Moto::start();
+    let private = moto.fixture(&["private-network"]);
+    let private: Vec<&str> = private.split(' ').collect();
+    let app = App::new();
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    let parameter = |k: &str| moto.fixture(&["stack-parameter", "demo", k]);
+    for k in ["Subnet1", "Subnet2"] {
+        let chosen = parameter(k);
+        assert!(
+            private.contains(&chosen.as_str()),
+            "{k}: {chosen} not in {private:?}"
+        );
+    }
+    assert_eq!(parameter("AssignPublicIp"), "DISABLED");
+    let zones = |ids: &[String]| {
+        moto.fixture(
+            &[
+                &["zones"][..],
+                &ids.iter().map(String::as_str).collect::<Vec<_>>(),
+            ]
+            .concat(),
+        )
+    };
+    let tasks: Vec<String> = ["Subnet1", "Subnet2"].map(parameter).to_vec();
+    let lb: Vec<String> = ["LoadBalancerSubnet1", "LoadBalancerSubnet2"]
+        .map(parameter)
+        .to_vec();
+    for s in &lb {
+        assert!(
+            !private.contains(&s.as_str()),
+            "the load balancer sits in private {s}"
+        );
+    }
+    // Every zone of the tasks has the load balancer, or it sends them nothing.
+    assert_eq!(zones(&tasks), zones(&lb));
+}
+
+#[test]
+fn without_a_nat_tasks_get_public_subnets_and_an_ip_unless_they_may_not() {
+    let moto = Moto::start();
+    let app = App::new();
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    assert_eq!(
+        moto.fixture(&["stack-parameter", "demo", "AssignPublicIp"]),
+        "ENABLED"
+    );
+    app.run(&moto, &["down", "--progress", "quiet"]).ok();
+    // A worker that may have no public IP has no way out of this VPC.
+    app.edit(
+        "command: [\"sleep\", \"3600\"]",
+        "command: [\"sleep\", \"3600\"]\n    x-aws-assign_public_ip: false",
+    );
+    let up = app.run(&moto, &["up", "--progress", "quiet"]).fails();
+    assert_eq!(up.code(), 1);
+    let err = up.stderr();
+    for part in [
+        "no way out of VPC",
+        "worker get no public IP",
+        "NAT gateway",
+        "VPC endpoints for ECR",
+    ] {
+        assert!(err.contains(part), "{part} not in {err}");
+    }
     assert_eq!(moto.fixture(&["stack-status", "demo"]), "NONE");
 }
 

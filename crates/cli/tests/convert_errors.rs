@@ -539,6 +539,44 @@ const CASES: &[Case] = &[
             "\"ready\" is not a path",
         ],
     ),
+    case(
+        "loadbalancer-scheme-unknown",
+        "x-aws-loadbalancer_scheme: private\nservices:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n",
+        &[
+            "compose.yaml:1:28",
+            "x-aws-loadbalancer_scheme",
+            "\"private\" is not a load balancer scheme",
+            "`internal`",
+        ],
+    ),
+    case(
+        "loadbalancer-subnets-one",
+        "x-aws-loadbalancer_subnets: [subnet-0a1b2c3d]\nservices:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n",
+        &[
+            "x-aws-loadbalancer_subnets",
+            "needs at least 2 subnets, found 1",
+            "two availability zones",
+        ],
+    ),
+    Case {
+        name: "loadbalancer-scheme-without-a-load-balancer",
+        compose: "x-aws-loadbalancer_scheme: internal\nservices:\n  worker:\n    image: worker\n",
+        args: &["--strict"],
+        expect: &[
+            "compose.yaml:1:28",
+            "`x-aws-loadbalancer_scheme` is ignored: no service publishes a port",
+        ],
+    },
+    Case {
+        name: "private-subnets-deprecated",
+        compose: "x-aws-private_subnets: [subnet-0a1b2c3d, subnet-0b1b2c3d]\nservices:\n  worker:\n    image: worker\n",
+        args: &["--strict"],
+        expect: &[
+            "x-aws-private_subnets",
+            "is deprecated: tasks run in `x-aws-subnets`",
+            "x-aws-loadbalancer_subnets",
+        ],
+    },
     Case {
         name: "placement-on-fargate-is-named",
         compose: "services:\n  api:\n    image: api\n    deploy:\n      placement:\n        constraints: [node.labels.disk == ssd]\n",

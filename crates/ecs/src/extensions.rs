@@ -205,6 +205,8 @@ pub const PROJECT_KEYS: &[&str] = &[
     "x-aws-cluster",
     "x-aws-vpc",
     "x-aws-subnets",
+    "x-aws-loadbalancer_subnets",
+    "x-aws-loadbalancer_scheme",
     "x-aws-loadbalancer",
     "x-aws-cloudformation",
     "x-aws-logs_retention",

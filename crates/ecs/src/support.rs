@@ -474,7 +474,17 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
     (
         "x-aws-subnets",
         "project",
-        "subnet IDs in distinct availability zones: defaults of the `Subnet1`… parameters (their number sets how many are used)",
+        "the tasks' subnets, in distinct availability zones: defaults of the `Subnet1`… parameters (their number sets how many). Without it, `up` takes private subnets with a route to a NAT gateway when the VPC has them (tasks get no public IP), else public subnets (tasks get one)",
+    ),
+    (
+        "x-aws-loadbalancer_subnets",
+        "project",
+        "the load balancer's subnets, one per zone of the tasks: defaults of the `LoadBalancerSubnet1`… parameters. Without it, `up` takes public subnets (route to an internet gateway) in the tasks' zones, or private ones for an internal load balancer",
+    ),
+    (
+        "x-aws-loadbalancer_scheme",
+        "project",
+        "`internet-facing` (default) or `internal`: an internal load balancer has private addresses only, in private subnets",
     ),
     (
         "x-aws-loadbalancer",
@@ -504,7 +514,7 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
     (
         "x-aws-private_subnets",
         "project",
-        "private subnets with a route to a NAT gateway, one per zone, for tasks without a public IP (GPU services on EC2, `x-aws-assign_public_ip: false`): defaults of the `PrivateSubnet1`… parameters; otherwise `up` finds them",
+        "deprecated (a warning): read as `x-aws-subnets`, and the `x-aws-subnets` beside it as `x-aws-loadbalancer_subnets`",
     ),
     (
         "x-aws-init_image",
@@ -599,7 +609,7 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
     (
         "x-aws-assign_public_ip",
         "service",
-        "`false`: no public IP; the tasks run in the private subnets with a NAT gateway (`PrivateSubnet1`…) (default `true` on Fargate)",
+        "`false`: the tasks never get a public IP, so `up` insists on subnets with a NAT gateway (or VPC endpoints); `true`: always one. Default: as the subnets need (the `AssignPublicIp` parameter: ENABLED in public subnets, DISABLED in private ones); never on EC2",
     ),
     (
         "x-aws-autoscaling",

@@ -279,8 +279,7 @@ fn ec2_tasks_in_public_subnets_with_a_public_ip_are_caught() {
             let net = &mut props!(t, &id, EcsService)
                 .network_configuration
                 .awsvpc_configuration;
-            net.assign_public_ip = "ENABLED".into();
-            net.subnets = vec![Expr::reference("Subnet1")];
+            net.assign_public_ip = Expr::str("ENABLED");
         },
         "asks for a public IP",
     );
@@ -294,11 +293,11 @@ fn instances_started_in_public_subnets_are_caught() {
         |t| {
             for (_, r) in t.resources.iter_mut() {
                 if let Properties::AutoScalingGroup(g) = &mut r.properties {
-                    g.vpc_zone_identifier = vec![Expr::reference("Subnet1")];
+                    g.vpc_zone_identifier = vec![Expr::reference("LoadBalancerSubnet1")];
                 }
             }
         },
-        "instances start outside the private subnets",
+        "instances start outside the tasks' subnets",
     );
 }
 
@@ -407,20 +406,35 @@ const PRIVATE_API: &str = "services:
     image: nginx
     ports: [\"80:80\"]
     x-aws-assign_public_ip: false
+  web:
+    image: nginx
 ";
 
 #[test]
-fn fargate_tasks_without_a_public_ip_in_public_subnets_are_caught() {
+fn tasks_outside_the_checked_subnets_are_caught() {
     let t = convert_text(PRIVATE_API);
-    assert!(t.parameters.contains_key("PrivateSubnet1"));
     broken(
         "tasks_without_a_public_ip_sit_behind_a_nat",
         t,
         |t| {
             let net = &mut props!(t, "ApiService", EcsService).network_configuration;
-            net.awsvpc_configuration.subnets = vec![Expr::reference("Subnet1")];
+            net.awsvpc_configuration.subnets = vec![Expr::reference("LoadBalancerSubnet1")];
         },
-        "no known way out",
+        "outside the subnets up checks",
+    );
+}
+
+#[test]
+fn a_public_ip_that_ignores_the_subnets_is_caught() {
+    let t = convert_text(PRIVATE_API);
+    broken(
+        "tasks_without_a_public_ip_sit_behind_a_nat",
+        t,
+        |t| {
+            let net = &mut props!(t, "WebService", EcsService).network_configuration;
+            net.awsvpc_configuration.assign_public_ip = Expr::reference("VpcId");
+        },
+        "neither is fixed nor follows its subnets",
     );
 }
 

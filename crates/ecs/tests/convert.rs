@@ -111,6 +111,7 @@ const FIXTURES: &[&str] = &[
     "lb-healthcheck",
     "exec",
     "placement",
+    "internal-load-balancer",
 ];
 
 #[test]
@@ -554,6 +555,100 @@ fn vpc_arn_and_subnets_become_parameter_defaults() {
         props(&t, "TestService")["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"],
         "DISABLED"
     );
+}
+
+#[test]
+fn tasks_and_an_internal_load_balancer_get_subnets_of_their_own() {
+    let (c, t) = convert("internal-load-balancer");
+    let p = &t["Parameters"];
+    assert_eq!(p["Subnet1"]["Default"], "subnet-0a00000000000000a");
+    assert_eq!(
+        p["LoadBalancerSubnet2"]["Default"],
+        "subnet-0d00000000000000d"
+    );
+    let lb = props(&t, "LoadBalancer");
+    assert_eq!(lb["Scheme"], "internal");
+    assert_eq!(
+        lb["Subnets"],
+        json!([{"Ref": "LoadBalancerSubnet1"}, {"Ref": "LoadBalancerSubnet2"}])
+    );
+    let net = |id: &str| props(&t, id)["NetworkConfiguration"]["AwsvpcConfiguration"].clone();
+    assert_eq!(
+        net("ApiService")["Subnets"],
+        json!([{"Ref": "Subnet1"}, {"Ref": "Subnet2"}])
+    );
+    // The API's public IP follows its subnets; the worker never has one.
+    assert_eq!(
+        net("ApiService")["AssignPublicIp"],
+        json!({"Ref": "AssignPublicIp"})
+    );
+    assert_eq!(net("WorkerService")["AssignPublicIp"], "DISABLED");
+    assert_eq!(
+        p["AssignPublicIp"]["AllowedValues"],
+        json!(["ENABLED", "DISABLED"])
+    );
+    assert_eq!(c.network.private_services, ["worker"]);
+    assert_eq!(
+        c.network.load_balancer,
+        Some(ecs::convert::Scheme::Internal)
+    );
+    assert!(c.network.outside_ecr.is_empty());
+    assert_eq!(c.network.endpoints, ["ecr.api", "ecr.dkr", "logs", "s3"]);
+}
+
+#[test]
+fn the_network_needs_name_endpoints_and_images_from_outside_ecr() {
+    let (c, _) = convert("secrets");
+    assert!(
+        c.network.endpoints.contains(&"secretsmanager"),
+        "{:?}",
+        c.network
+    );
+    // The init container that writes /run/secrets comes from the public gallery.
+    assert!(
+        c.network
+            .outside_ecr
+            .iter()
+            .any(|i| i.starts_with("public.ecr.aws/")),
+        "{:?}",
+        c.network
+    );
+    let (c, _) = convert("ec2");
+    for e in ["ecs", "ecs-agent", "ecs-telemetry"] {
+        assert!(c.network.endpoints.contains(&e), "{e}: {:?}", c.network);
+    }
+    assert!(!c.network.private_services.is_empty());
+    let (c, _) = convert("exec");
+    assert!(c.network.endpoints.contains(&"ssmmessages"));
+    // No load balancer of its own: no scheme, no subnets for one.
+    let (c, t) = convert("existing-load-balancer");
+    assert_eq!(c.network.load_balancer, None);
+    assert!(t["Parameters"].get("LoadBalancerSubnet1").is_none());
+}
+
+#[test]
+fn the_older_private_subnets_key_still_places_the_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "x-aws-subnets: [subnet-0a0a0a0a, subnet-0b0b0b0b]\nx-aws-private_subnets: [subnet-0c0c0c0c, subnet-0d0d0d0d]\nservices:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n",
+    )
+    .unwrap();
+    let loaded = compose::load(&LoadOptions {
+        cwd: dir.path().to_path_buf(),
+        environment: Environment::new(),
+        ..Default::default()
+    })
+    .unwrap();
+    let c = ecs::convert(&loaded.project, &loaded.positions, &ecs::Options::default()).unwrap();
+    let t = c.value();
+    assert_eq!(t["Parameters"]["Subnet1"]["Default"], "subnet-0c0c0c0c");
+    assert_eq!(
+        t["Parameters"]["LoadBalancerSubnet1"]["Default"],
+        "subnet-0a0a0a0a"
+    );
+    assert_eq!(c.warnings.len(), 1);
+    assert_eq!(c.warnings[0].key_path(), Some("x-aws-private_subnets"));
 }
 
 #[test]
@@ -1201,7 +1296,7 @@ fn managed_instances_ask_aws_for_instances_that_fit_the_task() {
     );
     assert_eq!(
         lt["NetworkConfiguration"]["Subnets"],
-        json!([{"Ref": "PrivateSubnet1"}, {"Ref": "PrivateSubnet2"}])
+        json!([{"Ref": "Subnet1"}, {"Ref": "Subnet2"}])
     );
     let gpu = &props(&t, "InferenceCapacityProvider")["ManagedInstancesProvider"]["InstanceLaunchTemplate"]
         ["InstanceRequirements"];

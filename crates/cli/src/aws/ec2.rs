@@ -1,4 +1,4 @@
-//! The four EC2 reads `up` needs (default VPC, subnets, route tables),
+//! The EC2 reads `up` needs (default VPC, subnets, route tables, endpoints),
 //! without aws-sdk-ec2: that crate alone would triple the build time.
 //!
 //! Requests are signed by the SDK's own SigV4 signer (`aws-sigv4`) with the
@@ -116,29 +116,23 @@ impl Ec2 {
         .await
     }
 
-    /// The named subnets (for `x-aws-subnets`).
-    pub async fn subnets_by_id(&self, ids: &[String]) -> Result<Vec<Subnet>, String> {
-        let names: Vec<(String, String)> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (format!("SubnetId.{}", i + 1), id.clone()))
-            .collect();
-        let params: Vec<(&str, &str)> = names
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let xml = self.call("DescribeSubnets", &params).await?;
-        Ok(xml
-            .all("subnetSet")
-            .flat_map(|s| s.all("item"))
-            .filter_map(|item| {
-                Some(Subnet {
-                    id: item.text("subnetId")?,
-                    zone: item.text("availabilityZone").unwrap_or_default(),
-                    default_for_zone: item.text("defaultForAz").as_deref() == Some("true"),
-                })
-            })
-            .collect())
+    /// The service names of a VPC's usable endpoints
+    /// (`com.amazonaws.<region>.ecr.api`, …), all pages.
+    pub async fn vpc_endpoints(&self, vpc: &str) -> Result<Vec<String>, String> {
+        self.paged(
+            "DescribeVpcEndpoints",
+            &[("Filter.1.Name", "vpc-id"), ("Filter.1.Value.1", vpc)],
+            "vpcEndpointSet",
+            |item| {
+                let state = item.text("state").unwrap_or_default().to_ascii_lowercase();
+                let usable = !matches!(
+                    state.as_str(),
+                    "deleting" | "deleted" | "failed" | "rejected" | "expired"
+                );
+                usable.then(|| item.text("serviceName")).flatten()
+            },
+        )
+        .await
     }
 
     /// The route tables of a VPC, all pages.

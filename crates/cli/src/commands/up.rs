@@ -244,28 +244,34 @@ async fn up(
             .map(|k| default_of(&k))
             .collect()
     };
-    let (subnet_defaults, private_defaults) = (defaults("Subnet"), defaults("PrivateSubnet"));
-    let net = network::resolve(
-        &aws.ec2(),
-        default_of("VpcId").as_deref(),
-        &subnet_defaults,
-        &private_defaults,
-    )
-    .await?;
-    let mut values = BTreeMap::new();
-    values.insert("VpcId".to_string(), net.vpc.clone());
     let deployed: BTreeMap<String, String> = existing
         .iter()
         .flat_map(|st| st.parameters())
         .filter_map(|p| Some((p.parameter_key()?.into(), p.parameter_value()?.into())))
         .collect();
-    values.extend(subnet_values(
-        &[
-            ("Subnet", &net.subnets, &subnet_defaults),
-            ("PrivateSubnet", &net.private_subnets, &private_defaults),
-        ],
-        &deployed,
-    ));
+    let given = |prefix: &str| given_subnets(&defaults(prefix), prefix, &deployed);
+    let net = network::resolve(
+        &aws.ec2(),
+        default_of("VpcId").as_deref(),
+        &conversion.network,
+        &given("Subnet"),
+        &given("LoadBalancerSubnet"),
+    )
+    .await?;
+    let mut values = BTreeMap::new();
+    values.insert("VpcId".to_string(), net.vpc.clone());
+    for (prefix, ids) in [
+        ("Subnet", &net.tasks),
+        ("LoadBalancerSubnet", &net.load_balancer),
+    ] {
+        for (i, id) in ids.iter().enumerate() {
+            values.insert(format!("{prefix}{}", i + 1), id.clone());
+        }
+    }
+    if declared.contains_key(ecs::convert::ASSIGN_PUBLIC_IP) {
+        let ip = if net.public_ip { "ENABLED" } else { "DISABLED" };
+        values.insert(ecs::convert::ASSIGN_PUBLIC_IP.to_string(), ip.to_string());
+    }
     if let Some(wanted) = &conversion.existing_load_balancer {
         let found = load_balancer::resolve(&aws, wanted).await?;
         values.insert("LoadBalancerArn".to_string(), found.arn);
@@ -367,27 +373,30 @@ async fn up(
     result
 }
 
-type SubnetKind<'a> = (&'a str, &'a Vec<String>, &'a Vec<Option<String>>);
-
-/// `Subnet1..N` and `PrivateSubnet1..N` (prefix, chosen, named in the
-/// Compose file). An update keeps the subnets the stack runs in, unless the
-/// Compose file names others: EFS allows one mount target per zone, and a
-/// new one in another subnet of the zone is refused.
-fn subnet_values(
-    kinds: &[SubnetKind],
+/// The subnets of `prefix`1..N the template names (the Compose file's) and
+/// those the deployed stack runs in: an update keeps those unless the
+/// Compose file names others, because EFS allows one mount target per zone
+/// and moving tasks is a replacement.
+fn given_subnets(
+    defaults: &[Option<String>],
+    prefix: &str,
     deployed: &BTreeMap<String, String>,
-) -> Vec<(String, String)> {
-    let mut values = Vec::new();
-    for (prefix, chosen, named) in kinds {
-        for (i, s) in chosen.iter().enumerate() {
-            let key = format!("{prefix}{}", i + 1);
-            let kept = deployed
-                .get(&key)
-                .filter(|v| !v.is_empty() && named.get(i).is_none_or(Option::is_none));
-            values.push((key, kept.unwrap_or(s).clone()));
-        }
+) -> network::Given {
+    let all = |v: Vec<Option<String>>| v.into_iter().collect::<Option<Vec<String>>>();
+    let named = all(defaults.to_vec()).filter(|v| !v.is_empty());
+    let deployed: Vec<Option<String>> = (1..=defaults.len())
+        .map(|i| {
+            deployed
+                .get(&format!("{prefix}{i}"))
+                .filter(|v| !v.is_empty())
+                .cloned()
+        })
+        .collect();
+    network::Given {
+        named,
+        deployed: all(deployed).filter(|v| !v.is_empty()),
+        count: defaults.len(),
     }
-    values
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -590,43 +599,32 @@ async fn retained_filesystem(aws: &Aws, project: &str, volume: &str) -> Result<S
 mod tests {
     use super::*;
 
-    fn ids(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
+    fn deployed(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
-    fn an_update_keeps_the_deployed_subnets_unless_the_file_names_others() {
-        let chosen = ids(&["subnet-new1", "subnet-new2"]);
-        let private = ids(&["subnet-p1"]);
-        let unnamed = vec![None, None];
-        let deployed: BTreeMap<String, String> = [
-            ("Subnet1", "subnet-old1"),
-            ("Subnet2", ""),
-            ("PrivateSubnet1", "subnet-oldp"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let values = subnet_values(
-            &[
-                ("Subnet", &chosen, &unnamed),
-                ("PrivateSubnet", &private, &vec![Some("subnet-p1".into())]),
-            ],
-            &deployed,
-        );
+    fn the_file_names_subnets_and_the_deployed_stack_keeps_its_own() {
+        let unnamed = [None, None];
+        let stack = deployed(&[("Subnet1", "subnet-old1"), ("Subnet2", "subnet-old2")]);
+        let given = given_subnets(&unnamed, "Subnet", &stack);
+        assert_eq!(given.named, None);
+        assert_eq!(given.deployed.unwrap(), ["subnet-old1", "subnet-old2"]);
+        assert_eq!(given.count, 2);
+
+        let named = [Some("subnet-a".to_string()), Some("subnet-b".to_string())];
+        let given = given_subnets(&named, "Subnet", &stack);
+        assert_eq!(given.named.unwrap(), ["subnet-a", "subnet-b"]);
+
+        // A stack that had only part of them (or none) keeps nothing.
+        let partial = deployed(&[("Subnet1", "subnet-old1"), ("Subnet2", "")]);
+        assert_eq!(given_subnets(&unnamed, "Subnet", &partial).deployed, None);
         assert_eq!(
-            values,
-            vec![
-                // kept from the deployed stack
-                ("Subnet1".to_string(), "subnet-old1".to_string()),
-                // the stack had none: the new choice
-                ("Subnet2".to_string(), "subnet-new2".to_string()),
-                // the Compose file names it: the file wins
-                ("PrivateSubnet1".to_string(), "subnet-p1".to_string()),
-            ]
+            given_subnets(&[], "LoadBalancerSubnet", &stack).deployed,
+            None
         );
-        // A first deployment takes what was chosen.
-        let first = subnet_values(&[("Subnet", &chosen, &unnamed)], &BTreeMap::new());
-        assert_eq!(first[0].1, "subnet-new1");
     }
 }

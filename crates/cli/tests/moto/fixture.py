@@ -22,6 +22,7 @@ account has and moto lacks, or that only running tasks would create.
   fixture.py stack-parameter STACK KEY    print a parameter of a stack
   fixture.py private-network              add a NAT gateway and two private subnets routed
                                           through it (an account's own setup); print their IDs
+  fixture.py zones SUBNET...               print the subnets' availability zones, sorted
   fixture.py physical-id STACK LOGICAL_ID print a stack resource's physical ID
   fixture.py asg NAME                     print an Auto Scaling group's min, max and launch
                                           template's instance type
@@ -189,6 +190,12 @@ def private_network():
     print(" ".join(ids))
 
 
+def zones(*subnets):
+    ec2 = boto3.client("ec2")
+    found = ec2.describe_subnets(SubnetIds=list(subnets))["Subnets"]
+    print(" ".join(sorted(s["AvailabilityZone"] for s in found)))
+
+
 def physical_id(stack, logical_id):
     cfn = boto3.client("cloudformation")
     # moto answers DescribeStackResource with an error page; the list works.
@@ -232,6 +239,8 @@ if __name__ == "__main__":
         image(*args)
     elif cmd == "stop-task":
         stop_task(*args)
+    elif cmd == "zones":
+        zones(*args)
     elif cmd == "private-network":
         private_network()
     elif cmd == "physical-id":

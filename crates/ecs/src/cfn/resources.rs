@@ -499,7 +499,7 @@ pub struct DeploymentController {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AwsVpcConfiguration {
-    pub assign_public_ip: String,
+    pub assign_public_ip: Expr,
     pub security_groups: Vec<Expr>,
     pub subnets: Vec<Expr>,
 }

@@ -184,7 +184,7 @@ fn auto_scaling_group(ctx: &mut Ctx, plan: &ServicePlan, ec2: &Ec2Plan) {
             max_size: ec2.max_instances.to_string(),
             // Instances reach ECS through the NAT gateway of the private
             // subnets, like their tasks.
-            vpc_zone_identifier: ctx.private_subnets.clone(),
+            vpc_zone_identifier: ctx.net.tasks.clone(),
             launch_template: LaunchTemplateSpec {
                 launch_template_id: Expr::reference(format!("{id}LaunchTemplate")),
                 version: Expr::get_att(format!("{id}LaunchTemplate"), "LatestVersionNumber"),
@@ -291,7 +291,7 @@ fn managed_instances_provider(ctx: &mut Ctx, plan: &ServicePlan, ec2: &Ec2Plan) 
                         "Arn",
                     ),
                     network_configuration: ManagedInstancesNetwork {
-                        subnets: ctx.private_subnets.clone(),
+                        subnets: ctx.net.tasks.clone(),
                         security_groups: plan.security_groups.clone(),
                     },
                     storage_configuration: ManagedInstancesStorage {

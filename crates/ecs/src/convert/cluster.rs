@@ -186,7 +186,7 @@ pub fn cloud_map(ctx: &mut Ctx) {
         Resource::new(PrivateDnsNamespace {
             name: format!("{}.local", ctx.name()),
             description: format!("Service Map for Docker Compose project {}", ctx.name()),
-            vpc: ctx.vpc.clone(),
+            vpc: ctx.net.vpc.clone(),
             tags,
         }),
     );

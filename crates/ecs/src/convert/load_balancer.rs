@@ -10,13 +10,32 @@ use crate::cfn::{Expr, Resource};
 
 /// The load balancer the project creates (none with `x-aws-loadbalancer`).
 pub fn create(ctx: &mut Ctx, lb: &LoadBalancerPlan) {
-    if let (true, Some(kind)) = (lb.created, lb.kind) {
-        create_load_balancer(ctx, kind, lb);
+    match (lb.created, lb.kind) {
+        (true, Some(kind)) => create_load_balancer(ctx, kind, lb),
+        _ if ctx.net.scheme_named => {
+            let why = if ctx.existing_load_balancer.is_some() {
+                "`x-aws-loadbalancer` names a load balancer, which has its own scheme"
+            } else {
+                "no service publishes a port, so there is no load balancer"
+            };
+            ctx.warn(
+                &compose::node::KeyPath::root().key("x-aws-loadbalancer_scheme"),
+                format!("`x-aws-loadbalancer_scheme` is ignored: {why}"),
+                "remove it",
+            );
+        }
+        _ => {}
     }
 }
 
-/// The internet may reach the listeners' ports, and nothing else.
+/// Clients may reach the listeners' ports, and nothing else: from anywhere
+/// (an internal load balancer has private addresses only, which the VPC,
+/// peered networks and VPNs reach).
 fn internet_ingress(ctx: &mut Ctx, id: String, proto: &str, port: i64, what: &str) {
+    let whence = match ctx.net.scheme {
+        super::Scheme::InternetFacing => "the internet",
+        super::Scheme::Internal => "networks routed to the VPC",
+    };
     ctx.t.add(
         id,
         Resource::new(SecurityGroupIngress {
@@ -26,7 +45,7 @@ fn internet_ingress(ctx: &mut Ctx, id: String, proto: &str, port: i64, what: &st
             to_port: Some(port),
             cidr_ip: Some("0.0.0.0/0".into()),
             source_security_group_id: None,
-            description: format!("{what}:{port}/{proto} from the internet"),
+            description: format!("{what}:{port}/{proto} from {whence}"),
         }),
     );
 }
@@ -88,16 +107,17 @@ fn create_load_balancer(ctx: &mut Ctx, kind: Kind, lb: &LoadBalancerPlan) {
             value: Expr::str(ctx.name()),
         });
     }
+    let subnets = super::subnets::load_balancer_subnets(ctx);
     ctx.t.add(
         "LoadBalancer",
         Resource::new(LoadBalancer {
-            scheme: "internet-facing".into(),
+            scheme: ctx.net.scheme.as_str().into(),
             kind: match kind {
                 Kind::Application => "application",
                 Kind::Network => "network",
             }
             .into(),
-            subnets: ctx.subnets.clone(),
+            subnets,
             security_groups: vec![Expr::get_att("LoadBalancerSecurityGroup", "GroupId")],
             load_balancer_attributes: attributes,
             tags,
@@ -311,7 +331,7 @@ pub fn target_group(
         }
         .into(),
         target_type: "ip".into(),
-        vpc_id: ctx.vpc.clone(),
+        vpc_id: ctx.net.vpc.clone(),
         health_check_protocol: Some(hc_protocol.to_string()),
         health_check_port: hc_port,
         health_check_path: hc_path,
@@ -360,7 +380,7 @@ fn load_balancer_group(ctx: &mut Ctx, egress: Vec<(Expr, &'static str, i64, Stri
         "LoadBalancerSecurityGroup",
         Resource::new(SecurityGroup {
             group_description: format!("{} load balancer", ctx.name()),
-            vpc_id: ctx.vpc.clone(),
+            vpc_id: ctx.net.vpc.clone(),
             security_group_egress: rules,
             tags,
         }),

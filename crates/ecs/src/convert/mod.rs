@@ -13,9 +13,11 @@ mod ports;
 mod secrets;
 mod service;
 mod storage;
+mod subnets;
 mod traffic_shift;
 
 pub use cluster::EXISTING_LOG_GROUP;
+pub use subnets::{ASSIGN_PUBLIC_IP, NetworkNeeds, Scheme, is_ecr_image};
 
 use crate::cfn::{Expr, Output, Parameter, Tag, Template};
 use crate::extensions::{self, Reader};
@@ -91,6 +93,8 @@ pub struct Conversion {
     pub filesystem_parameters: Vec<FilesystemParameter>,
     /// `x-aws-loadbalancer`, which `up` looks up and checks.
     pub existing_load_balancer: Option<ExistingLoadBalancer>,
+    /// What the tasks need of the subnets `up` chooses.
+    pub network: NetworkNeeds,
 }
 
 /// A load balancer the project uses instead of creating one.
@@ -131,14 +135,8 @@ pub(crate) struct Ctx<'a> {
     pub t: Template,
     pub warnings: Vec<Error>,
     pub errors: Vec<Error>,
-    pub vpc: Expr,
-    pub subnets: Vec<Expr>,
-    /// The subnets of EC2 capacity: private, with a NAT route (`up` fills
-    /// the `PrivateSubnet…` parameters when a service runs there).
-    pub private_subnets: Vec<Expr>,
-    /// `x-aws-subnets` named the subnets: the user chose where Fargate
-    /// tasks without a public IP run.
-    pub subnets_named: bool,
+    /// The VPC and the subnets of tasks and of the load balancer.
+    pub net: subnets::Subnets,
     pub cluster: cluster::ClusterRef,
     /// Network key → the security group its members share.
     pub networks: BTreeMap<String, network::NetworkRef>,
@@ -269,10 +267,7 @@ pub fn convert(
         },
         warnings: Vec::new(),
         errors: Vec::new(),
-        vpc: Expr::reference("VpcId"),
-        subnets: Vec::new(),
-        private_subnets: Vec::new(),
-        subnets_named: false,
+        net: subnets::Subnets::default(),
         cluster: cluster::ClusterRef::default(),
         networks: BTreeMap::new(),
         volumes: BTreeMap::new(),
@@ -290,8 +285,6 @@ pub fn convert(
     let launch =
         launch.and_then(|l| LaunchType::read(&mut ctx, &l, &root.key("x-aws-launch_type")));
     ctx.launch_type = options.launch_type.or(launch).unwrap_or_default();
-    let vpc: Option<String> = ctx.ok(ext.get("x-aws-vpc", "a VPC ID or ARN"));
-    let subnets: Option<Vec<String>> = ctx.ok(ext.get("x-aws-subnets", "a list of subnet IDs"));
     if let Some(image) = ctx.ok(ext.get::<String>("x-aws-init_image", "an image reference")) {
         if image.trim().is_empty() || image.contains(char::is_whitespace) {
             ctx.error(
@@ -313,49 +306,7 @@ pub fn convert(
         }
         ctx.error(&path, p.message, p.help);
     }
-    if let Some(v) = &vpc
-        && !extensions::is_resource_id("vpc", &extensions::vpc_id(v))
-    {
-        ctx.error(
-            &root.key("x-aws-vpc"),
-            format!("{v:?} is not a VPC ID"),
-            "give the VPC's ID (vpc-…) or ARN",
-        );
-    }
-    for (i, s) in subnets.iter().flatten().enumerate() {
-        if !extensions::is_resource_id("subnet", s) {
-            ctx.error(
-                &root.key("x-aws-subnets").index(i),
-                format!("{s:?} is not a subnet ID"),
-                "list subnet IDs (subnet-…)",
-            );
-        }
-    }
-    let subnet_count = match &subnets {
-        Some(list) if list.len() < 2 => {
-            ctx.error(
-                &root.key("x-aws-subnets"),
-                format!("needs at least 2 subnets, found {}", list.len()),
-                "list subnets in at least two availability zones",
-            );
-            2
-        }
-        Some(list) => list.len(),
-        None => 2,
-    };
-    let private: Option<Vec<String>> =
-        ctx.ok(ext.get("x-aws-private_subnets", "a list of subnet IDs"));
-    for (i, s) in private.iter().flatten().enumerate() {
-        if !extensions::is_resource_id("subnet", s) {
-            ctx.error(
-                &root.key("x-aws-private_subnets").index(i),
-                format!("{s:?} is not a subnet ID"),
-                "list subnet IDs (subnet-…)",
-            );
-        }
-    }
-    parameters(&mut ctx, vpc.as_deref(), subnets.as_deref(), subnet_count);
-    ctx.subnets_named = subnets.is_some();
+    subnets::read(&mut ctx, &ext);
 
     // The key check only reads the project: it runs beside the conversion,
     // and its findings go where a sequential run would have put them.
@@ -374,13 +325,12 @@ pub fn convert(
         load_balancer::emit(&mut ctx, &lb, &plans);
         storage::mount_access(&mut ctx, &plans);
         capacity::providers(&mut ctx, &plans);
-        if plans.iter().any(|p| p.private) {
-            private_subnet_parameters(&mut ctx, private.as_deref());
-            drop_unused_public_subnets(&mut ctx);
-        }
         outputs(&mut ctx, &lb);
-        keys.join().expect("the key check cannot panic")
+        let private = plans.iter().filter(|p| p.private).map(|p| p.name.clone());
+        let network = subnets::needs(&ctx, private.collect(), lb.created && lb.kind.is_some());
+        (keys.join().expect("the key check cannot panic"), network)
     });
+    let (findings, network) = findings;
     ctx.warnings
         .splice(warnings_before..warnings_before, findings.warnings);
     ctx.errors
@@ -423,72 +373,8 @@ pub fn convert(
         secret_parameters: ctx.secret_parameters,
         filesystem_parameters: ctx.filesystem_parameters,
         existing_load_balancer: ctx.existing_load_balancer,
+        network,
     })
-}
-
-fn parameters(ctx: &mut Ctx, vpc: Option<&str>, subnets: Option<&[String]>, count: usize) {
-    ctx.t.parameters.insert(
-        "VpcId".into(),
-        Parameter {
-            kind: "AWS::EC2::VPC::Id".into(),
-            description: "The VPC to deploy into (docker ecs up uses x-aws-vpc or the default VPC)"
-                .into(),
-            default: vpc.map(|v| Expr::str(extensions::vpc_id(v))),
-            allowed_values: vec![],
-        },
-    );
-    for i in 1..=count {
-        let name = format!("Subnet{i}");
-        ctx.t.parameters.insert(
-            name.clone(),
-            Parameter {
-                kind: "AWS::EC2::Subnet::Id".into(),
-                description: format!(
-                    "Subnet {i} of {count}, each in its own availability zone (docker ecs up uses x-aws-subnets or the VPC's public subnets)"
-                ),
-                default: subnets
-                    .and_then(|s| s.get(i - 1))
-                    .map(|s| Expr::str(s.clone())),
-                allowed_values: vec![],
-            },
-        );
-        ctx.subnets.push(Expr::reference(name));
-        ctx.private_subnets
-            .push(Expr::reference(format!("PrivateSubnet{i}")));
-    }
-}
-
-/// A project of private services only (no load balancer, no EFS) uses no
-/// public subnet: its `Subnet…` parameters go (`up` fills what the template has).
-fn drop_unused_public_subnets(ctx: &mut Ctx) {
-    let text = serde_json::to_string(&ctx.t.resources.values().collect::<Vec<_>>())
-        .expect("resources serialize");
-    if !text.contains(r#"{"Ref":"Subnet1"}"#) {
-        ctx.t.parameters.retain(|k, _| {
-            !(k.starts_with("Subnet") && k[6..].chars().all(|c| c.is_ascii_digit()))
-        });
-    }
-}
-
-/// `PrivateSubnet1..N`, one per zone of `Subnet1..N`, for tasks (and EC2
-/// instances) without a public IP.
-fn private_subnet_parameters(ctx: &mut Ctx, named: Option<&[String]>) {
-    let count = ctx.private_subnets.len();
-    for i in 1..=count {
-        ctx.t.parameters.insert(
-            format!("PrivateSubnet{i}"),
-            Parameter {
-                kind: "AWS::EC2::Subnet::Id".into(),
-                description: format!(
-                    "Private subnet {i} of {count} for tasks without a public IP, with a route to a NAT gateway (docker ecs up uses x-aws-private_subnets or finds them)"
-                ),
-                default: named
-                    .and_then(|s| s.get(i - 1))
-                    .map(|s| Expr::str(s.clone())),
-                allowed_values: vec![],
-            },
-        );
-    }
 }
 
 fn outputs(ctx: &mut Ctx, lb: &ports::LoadBalancerPlan) {

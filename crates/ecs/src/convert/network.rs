@@ -71,7 +71,7 @@ pub fn networks(ctx: &mut Ctx) {
             id.clone(),
             Resource::new(SecurityGroup {
                 group_description: format!("{} Security Group for {key} network", ctx.name()),
-                vpc_id: ctx.vpc.clone(),
+                vpc_id: ctx.net.vpc.clone(),
                 security_group_egress: vec![EgressRule::anywhere(
                     "Outbound traffic (image pulls, AWS APIs, the internet)",
                 )],

@@ -187,14 +187,14 @@ pub fn volumes(ctx: &mut Ctx) {
                         "{} volume {key} (NFS from the services that mount it)",
                         project.name
                     ),
-                    vpc_id: ctx.vpc.clone(),
+                    vpc_id: ctx.net.vpc.clone(),
                     security_group_egress: vec![],
                     tags: vec![ctx.project_tag()],
                 }),
             );
             let sgs = vec![Expr::get_att(&group, "GroupId")];
             mount_group = Some(group);
-            for (i, subnet) in ctx.subnets.clone().into_iter().enumerate() {
+            for (i, subnet) in ctx.net.tasks.clone().into_iter().enumerate() {
                 let id = format!("{norm}NFSMountTargetOnSubnet{}", i + 1);
                 ctx.t.add(
                     id.clone(),

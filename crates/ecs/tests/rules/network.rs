@@ -5,17 +5,22 @@ use super::{of, target};
 use ecs::cfn::resources::EcsService;
 use ecs::cfn::{Expr, Template};
 
-/// A `PrivateSubnetN` parameter: a subnet with a route to a NAT gateway,
-/// which `up` finds or `x-aws-private_subnets` names.
-fn is_private(t: &Template, e: &Expr) -> bool {
-    target(e).is_some_and(|p| p.starts_with("PrivateSubnet") && t.parameters.contains_key(p))
+/// A `SubnetN` parameter: the tasks' subnets, which `up` chooses or checks
+/// for a way out (a NAT route, VPC endpoints, or an internet gateway with
+/// a public IP) against what the conversion says the tasks need.
+fn is_task_subnet(t: &Template, e: &Expr) -> bool {
+    target(e).is_some_and(|p| {
+        p.strip_prefix("Subnet")
+            .is_some_and(|n| n.parse::<usize>().is_ok())
+            && t.parameters.contains_key(p)
+    })
 }
 
-/// A subnet parameter the user named (`x-aws-subnets`): theirs to route.
-fn is_named(t: &Template, e: &Expr) -> bool {
-    target(e)
-        .and_then(|p| t.parameters.get(p))
-        .is_some_and(|p| p.default.is_some())
+/// The subnets every service's tasks run in.
+fn task_subnets(t: &Template) -> Vec<&Expr> {
+    of!(t, EcsService)
+        .flat_map(|(_, s)| &s.network_configuration.awsvpc_configuration.subnets)
+        .collect()
 }
 
 /// The EC2 launch type, or a capacity provider other than Fargate's.
@@ -32,50 +37,55 @@ fn on_ec2(s: &EcsService) -> bool {
 
 /// Lesson 6: in `awsvpc` mode on EC2 a task never gets a public IP (ECS
 /// refuses `AssignPublicIp: ENABLED` there), so tasks and their instances
-/// reach the internet and the AWS APIs only from a subnet with a NAT route.
+/// reach the internet and the AWS APIs only from subnets with a NAT route
+/// (or endpoints): the instances start in the tasks' subnets, which `up`
+/// insists are such subnets.
 /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-awsvpc.html>
 pub fn ec2_tasks_and_instances_sit_behind_a_nat(t: &Template) -> Vec<String> {
     let mut out = Vec::new();
     for (id, s) in of!(t, EcsService).filter(|(_, s)| on_ec2(s)) {
         let net = &s.network_configuration.awsvpc_configuration;
-        if net.assign_public_ip != "DISABLED" {
+        if net.assign_public_ip != Expr::str("DISABLED") {
             out.push(format!("{id}: an EC2 task asks for a public IP"));
         }
-        if !net.subnets.iter().all(|e| is_private(t, e)) {
-            out.push(format!("{id}: EC2 tasks run outside the private subnets"));
-        }
     }
+    let tasks = task_subnets(t);
     for (id, g) in of!(t, AutoScalingGroup) {
-        if !g.vpc_zone_identifier.iter().all(|e| is_private(t, e)) {
-            out.push(format!("{id}: instances start outside the private subnets"));
+        if !g.vpc_zone_identifier.iter().all(|e| tasks.contains(&e)) {
+            out.push(format!("{id}: instances start outside the tasks' subnets"));
         }
     }
     out
 }
 
-/// Lesson 10: a Fargate task without a public IP in a public subnet can
-/// reach no registry (not even the `/run/secrets` init image) and no AWS
-/// API; it needs a NAT route (or VPC endpoints, in subnets the user names).
+/// Lesson 10: a task without a public IP in a public subnet can reach no
+/// registry (not even the `/run/secrets` init image) and no AWS API. Tasks
+/// therefore run only in the `SubnetN` parameters that `up` checks, with a
+/// public IP that is fixed or follows those subnets (`AssignPublicIp`).
 /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html>
 pub fn tasks_without_a_public_ip_sit_behind_a_nat(t: &Template) -> Vec<String> {
-    of!(t, EcsService)
-        .filter(|(_, s)| {
-            s.network_configuration
-                .awsvpc_configuration
-                .assign_public_ip
-                == "DISABLED"
-        })
-        .filter(|(_, s)| {
-            !s.network_configuration
-                .awsvpc_configuration
-                .subnets
-                .iter()
-                .all(|e| is_private(t, e) || is_named(t, e))
-        })
-        .map(|(id, _)| {
-            format!("{id}: tasks without a public IP run in subnets with no known way out")
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (id, s) in of!(t, EcsService) {
+        let net = &s.network_configuration.awsvpc_configuration;
+        if !net.subnets.iter().all(|e| is_task_subnet(t, e)) {
+            out.push(format!(
+                "{id}: tasks run outside the subnets up checks for a way out"
+            ));
+        }
+        let follows = target(&net.assign_public_ip).is_some_and(|p| {
+            t.parameters
+                .get(p)
+                .is_some_and(|p| p.allowed_values == ["ENABLED", "DISABLED"])
+        });
+        if !(follows
+            || [Expr::str("ENABLED"), Expr::str("DISABLED")].contains(&net.assign_public_ip))
+        {
+            out.push(format!(
+                "{id}: its public IP neither is fixed nor follows its subnets"
+            ));
+        }
+    }
+    out
 }
 
 /// The transport protocols a listener protocol carries.

@@ -2,7 +2,7 @@
 //! needs one.
 
 use super::deployment::Strategy;
-use super::spec::{Capacity, ServiceSpec};
+use super::spec::{Capacity, PublicIp, ServiceSpec};
 use crate::cfn::resources::*;
 use crate::cfn::{Expr, Resource, Tag};
 use crate::convert::Ctx;
@@ -18,7 +18,7 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             sg.clone(),
             Resource::new(SecurityGroup {
                 group_description: format!("{} service {name}", ctx.name()),
-                vpc_id: ctx.vpc.clone(),
+                vpc_id: ctx.net.vpc.clone(),
                 security_group_egress: vec![EgressRule::anywhere(
                     "Outbound traffic (image pulls, AWS APIs, the internet)",
                 )],
@@ -61,6 +61,11 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
         }
     }
     let (launch_type, capacity_provider_strategy) = placement_target(spec);
+    let public_ip = match spec.network.public_ip {
+        PublicIp::Enabled => Expr::str("ENABLED"),
+        PublicIp::Disabled => Expr::str("DISABLED"),
+        PublicIp::AsSubnets => crate::convert::subnets::chosen_public_ip(ctx),
+    };
     let deployment_configuration = Box::new(deployment_configuration(ctx, spec));
     ctx.t.add(
         format!("{id}Service"),
@@ -81,18 +86,9 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             deployment_controller: DeploymentController { kind: "ECS".into() },
             network_configuration: NetworkConfiguration {
                 awsvpc_configuration: AwsVpcConfiguration {
-                    assign_public_ip: if spec.network.assign_public_ip {
-                        "ENABLED"
-                    } else {
-                        "DISABLED"
-                    }
-                    .into(),
+                    assign_public_ip: public_ip,
                     security_groups: spec.network.security_groups.clone(),
-                    subnets: if spec.private(ctx.subnets_named) {
-                        ctx.private_subnets.clone()
-                    } else {
-                        ctx.subnets.clone()
-                    },
+                    subnets: ctx.net.tasks.clone(),
                 },
             },
             load_balancers,

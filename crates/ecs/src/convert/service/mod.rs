@@ -47,7 +47,8 @@ pub struct ServicePlan {
     /// The service's own group, and the EFS volumes it mounts through it.
     pub own_group: Option<Expr>,
     pub efs_volumes: Vec<String>,
-    /// Its tasks get no public IP, so they run in the NAT subnets.
+    /// Its tasks never get a public IP, so its subnets need a NAT gateway
+    /// or VPC endpoints.
     pub private: bool,
     pub deployment: DeploymentPlan,
     /// It takes capacity providers the cluster must list.
@@ -110,7 +111,7 @@ fn emit(
         deregistration_delay: spec.deregistration_delay,
         own_group: spec.network.own_group.as_ref().map(Expr::reference),
         efs_volumes: spec.storage.efs_volumes.clone(),
-        private: spec.private(ctx.subnets_named),
+        private: spec.private(),
         deployment: spec.deployment.clone(),
         lb_health: spec.lb_health.clone(),
         cluster_providers: spec.capacity.needs_cluster_providers(),

@@ -1,7 +1,7 @@
 //! A Compose service → its checked [`ServiceSpec`]. Every error and warning
 //! about the service's own keys is reported here, at the key.
 
-use super::spec::{Capacity, Iam, Network, SecretFiles, ServiceSpec, Size, Storage};
+use super::spec::{Capacity, Iam, Network, PublicIp, SecretFiles, ServiceSpec, Size, Storage};
 use super::{capacity, deployment, ecs_params, env_secrets, lb_health, placement};
 use crate::cfn::Expr;
 use crate::cfn::resources::*;
@@ -495,7 +495,12 @@ fn network(
         security_groups,
         ingress_group,
         own_group,
-        assign_public_ip: fargate && public_ip.unwrap_or(true),
+        public_ip: match public_ip {
+            _ if !fargate => PublicIp::Disabled,
+            Some(true) => PublicIp::Enabled,
+            Some(false) => PublicIp::Disabled,
+            None => PublicIp::AsSubnets,
+        },
     }
 }
 

@@ -62,11 +62,11 @@ impl ServiceSpec {
         }
     }
 
-    /// Does it run in the private subnets? A task without a public IP
-    /// (every awsvpc task on EC2) reaches registries and AWS APIs only
-    /// through a NAT, unless the user named the subnets for Fargate.
-    pub fn private(&self, subnets_named: bool) -> bool {
-        !self.fargate() || !(self.network.assign_public_ip || subnets_named)
+    /// Its tasks never get a public IP (every awsvpc task on EC2, or
+    /// `x-aws-assign_public_ip: false`): they need subnets with a way out
+    /// other than an internet gateway.
+    pub fn private(&self) -> bool {
+        self.network.public_ip == PublicIp::Disabled
     }
 }
 
@@ -189,7 +189,17 @@ pub struct Network {
     pub ingress_group: Expr,
     /// A group of the service's own, to create (its logical ID).
     pub own_group: Option<String>,
-    pub assign_public_ip: bool,
+    pub public_ip: PublicIp,
+}
+
+/// Whether a service's tasks get a public IP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicIp {
+    Enabled,
+    Disabled,
+    /// As the tasks' subnets need: `up` decides (the `AssignPublicIp`
+    /// parameter).
+    AsSubnets,
 }
 
 /// Secrets delivered as files by an init container.
