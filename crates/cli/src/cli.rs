@@ -121,6 +121,12 @@ pub enum Command {
     )]
     Logs(LogsArgs),
 
+    /// Run a command in a running task of a service (ECS Exec)
+    #[command(
+        after_help = "Examples:\n  docker ecs exec web\n  docker ecs exec --index 2 web cat /etc/hosts\n  docker ecs exec -T worker env\n\nNeeds x-aws-enable_exec: true on the service and AWS's session-manager-plugin on PATH.\nECS runs every command in an interactive session with a terminal; -T is accepted so that docker compose scripts run unchanged.\nExit status: the remote command's, as the session reports it; 1 when the session cannot start."
+    )]
+    Exec(ExecArgs),
+
     /// List the projects deployed in the region
     #[command(
         after_help = "Examples:\n  docker ecs ls\n  docker ecs ls --filter name=shop --format json"
@@ -349,6 +355,24 @@ pub struct PsArgs {
 
     /// Services to show (default: all)
     pub services: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    /// The task to run in, as `ps` numbers them (1: the oldest)
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub index: usize,
+
+    /// Accepted for docker compose's sake: ECS always opens a terminal
+    #[arg(short = 'T', long = "no-TTY")]
+    pub no_tty: bool,
+
+    /// The service
+    pub service: String,
+
+    /// The command and its arguments (default: sh)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -55,6 +55,7 @@ fn main() -> ExitCode {
             report::error(&m);
             ExitCode::FAILURE
         }
+        Err(Failure::Exit(code)) => ExitCode::from(code),
         Err(Failure::Interrupted(m, code)) => {
             report::warning(&m);
             ExitCode::from(code)
@@ -75,6 +76,7 @@ fn run(cli: Cli) -> commands::Outcome {
         Command::Down(args) => commands::down::run(&cli.project, &cli.aws, args),
         Command::Ps(args) => commands::ps::run(&cli.project, &cli.aws, args),
         Command::Logs(args) => commands::logs::run(&cli.project, &cli.aws, args),
+        Command::Exec(args) => commands::exec::run(&cli.project, &cli.aws, args),
         Command::Ls(args) => commands::ls::run(&cli.aws, args),
         Command::Context(command) => commands::context::run(&cli.aws, command),
         Command::Secret(command) => commands::secret::run(&cli.project, &cli.aws, command),

@@ -171,11 +171,19 @@ impl App {
     }
 
     fn run_at(&self, endpoint: &str, args: &[&str]) -> Result {
+        self.run_with_path(endpoint, None, args)
+    }
+
+    /// Run with `PATH` set to `path` (for the session manager plugin).
+    fn run_with_path(&self, endpoint: &str, path: Option<&Path>, args: &[&str]) -> Result {
         let mut cmd = Command::new(common::docker_ecs());
         cmd.current_dir(self.dir.path())
             .args(["-f", "compose.yaml", "-f", "moto.yaml"])
             .args(args);
         aws_env(&mut cmd, self.dir.path(), endpoint);
+        if let Some(p) = path {
+            cmd.env("PATH", p);
+        }
         Result(cmd.output().unwrap())
     }
 
@@ -856,13 +864,16 @@ struct FaultyProxy {
 }
 
 /// What the proxy does wrong.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Fault {
     /// Two in three of the first N connections answer a throttling error
     /// or an HTTP 500.
     Throttle(usize),
     /// The first CreateStack reaches moto, and its answer is dropped.
     LoseCreateStackAnswer,
+    /// ECS Exec, which moto lacks: ExecuteCommand answers a session, and
+    /// DescribeTasks says the tasks allow it, with container runtime IDs.
+    EcsExec,
 }
 
 impl FaultyProxy {
@@ -924,8 +935,33 @@ fn serve(mut conn: TcpStream, upstream: u16, n: usize, fault: Fault, faults: &At
     };
     let failing = match fault {
         Fault::Throttle(n) => n,
-        Fault::LoseCreateStackAnswer => 0,
+        Fault::LoseCreateStackAnswer | Fault::EcsExec => 0,
     };
+    let target = ecs_target(&request);
+    if fault == Fault::EcsExec && target.ends_with(".executecommand") {
+        faults.fetch_add(1, Ordering::SeqCst);
+        let end = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let asked: serde_json::Value = serde_json::from_slice(&request[end + 4..]).unwrap();
+        let body = serde_json::json!({
+            "clusterArn": asked["cluster"],
+            "containerName": asked["container"],
+            "interactive": asked["interactive"],
+            "taskArn": asked["task"],
+            // What the fake plugin is handed, echoed back by the test.
+            "session": {
+                "sessionId": format!("ecs-execute-command-{}", asked["command"].as_str().unwrap().replace(' ', "+")),
+                "streamUrl": "wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/s",
+                "tokenValue": EXEC_TOKEN,
+            },
+        })
+        .to_string();
+        let _ = write!(
+            conn,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        return;
+    }
     let lose_answer = matches!(fault, Fault::LoseCreateStackAnswer)
         && String::from_utf8_lossy(&request).contains("Action=CreateStack")
         && faults.fetch_add(1, Ordering::SeqCst) == 0;
@@ -979,7 +1015,128 @@ fn serve(mut conn: TcpStream, upstream: u16, n: usize, fault: Fault, faults: &At
         // moto made the stack; the client hears nothing back.
         return;
     }
+    if fault == Fault::EcsExec && target.ends_with(".describetasks") {
+        response = with_exec_enabled(&response);
+    }
     let _ = conn.write_all(&response);
+}
+
+const EXEC_TOKEN: &str = "token-that-must-stay-off-command-lines";
+
+/// The ECS operation of a request (`…v20141113.describetasks`), lowercased.
+fn ecs_target(request: &[u8]) -> String {
+    let text = String::from_utf8_lossy(request).to_lowercase();
+    text.lines()
+        .find_map(|l| l.strip_prefix("x-amz-target:"))
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// moto's DescribeTasks answer, as ECS gives it for tasks with ECS Exec on.
+fn with_exec_enabled(response: &[u8]) -> Vec<u8> {
+    let end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let mut body: serde_json::Value = serde_json::from_slice(&response[end + 4..])
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(response)));
+    for task in body["tasks"].as_array_mut().into_iter().flatten() {
+        task["enableExecuteCommand"] = true.into();
+        for c in task["containers"].as_array_mut().into_iter().flatten() {
+            c["runtimeId"] = format!("{}-runtime", c["name"].as_str().unwrap_or("x")).into();
+            c["managedAgents"] =
+                serde_json::json!([{"name": "ExecuteCommandAgent", "lastStatus": "RUNNING"}]);
+        }
+    }
+    let body = body.to_string();
+    let head: Vec<&str> = std::str::from_utf8(&response[..end])
+        .unwrap()
+        .split("\r\n")
+        .filter(|l| !l.to_lowercase().starts_with("content-length:"))
+        .collect();
+    format!(
+        "{}\r\nContent-Length: {}\r\n\r\n{body}",
+        head.join("\r\n"),
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// A stand-in for AWS's session-manager-plugin: it records its arguments
+/// and the session it was handed, and exits 3 like a remote `exit 3`.
+fn fake_session_plugin(dir: &Path) {
+    let script = dir.join("session-manager-plugin");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {0}/argv\nprintf '%s' \"$AWS_SSM_START_SESSION_RESPONSE\" > {0}/session\nexit 3\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn exec_opens_a_session_and_hands_it_to_the_session_manager_plugin() {
+    let moto = Moto::start();
+    let app = App::new();
+    app.edit(
+        "    secrets: [token]",
+        "    secrets: [token]\n    x-aws-enable_exec: true",
+    );
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    let task = moto.fixture(&["run-task", "demo", "WebService", "web"]);
+    let proxy = FaultyProxy::with(moto.port, Fault::EcsExec);
+    let endpoint = format!("http://localhost:{}", proxy.port);
+    let bin = tempfile::tempdir().unwrap();
+    let exec = |args: &[&str]| {
+        let args = [&["exec"], args].concat();
+        app.run_with_path(&endpoint, Some(bin.path()), &args)
+    };
+
+    // No plugin: say how to get it, open nothing.
+    let missing = exec(&["web"]).fails();
+    has(&missing.stderr(), "session-manager-plugin is not installed");
+    has(
+        &missing.stderr(),
+        "session-manager-working-with-install-plugin.html",
+    );
+    assert_eq!(proxy.faults.load(Ordering::SeqCst), 0);
+
+    fake_session_plugin(bin.path());
+    // The worker never turned ECS Exec on.
+    let off = exec(&["worker"]).fails();
+    has(&off.stderr(), "set `x-aws-enable_exec: true`");
+    let none = exec(&["--index", "2", "web"]).fails();
+    has(
+        &none.stderr(),
+        "service web has 1 running task(s): no task 2",
+    );
+
+    // The remote command's exit code is ours.
+    let ran = exec(&["-T", "web", "cat", "/etc/hosts"]);
+    assert_eq!(ran.code(), 3, "{}", ran.stderr());
+    assert_eq!(proxy.faults.load(Ordering::SeqCst), 1, "one ExecuteCommand");
+    let argv = std::fs::read_to_string(bin.path().join("argv")).unwrap();
+    let argv: Vec<&str> = argv.lines().collect();
+    assert_eq!(
+        argv[..4],
+        [
+            "AWS_SSM_START_SESSION_RESPONSE",
+            "us-east-1",
+            "StartSession",
+            ""
+        ]
+    );
+    let target: serde_json::Value = serde_json::from_str(argv[4]).unwrap();
+    assert_eq!(target["Target"], format!("ecs:demo_{task}_web-runtime"));
+    assert_eq!(argv[5], endpoint);
+    // The session, token included, comes through the environment only.
+    let session: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bin.path().join("session")).unwrap())
+            .unwrap();
+    assert_eq!(session["SessionId"], "ecs-execute-command-cat+/etc/hosts");
+    assert_eq!(session["TokenValue"], EXEC_TOKEN);
+    assert!(!argv.iter().any(|a| a.contains(EXEC_TOKEN)));
 }
 
 #[test]

@@ -4,6 +4,7 @@ pub mod config;
 pub mod context;
 pub mod convert;
 pub mod down;
+pub mod exec;
 pub mod logs;
 pub mod ls;
 pub mod ps;
@@ -27,6 +28,9 @@ pub enum Failure {
     /// Ctrl-C (exit 130) or SIGTERM (exit 143), like a shell, after saying
     /// what goes on.
     Interrupted(String, u8),
+    /// Exit with this code and say nothing more (`exec` passes on the
+    /// remote command's).
+    Exit(u8),
 }
 
 impl From<compose::Error> for Failure {

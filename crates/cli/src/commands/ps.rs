@@ -4,6 +4,7 @@ use super::{Failure, Outcome};
 use crate::aws::{self, Aws};
 use crate::cli::{AwsArgs, ListFormat, ProjectArgs, PsArgs};
 use crate::stack::{self, Deployed};
+use aws_sdk_ecs::types::Task;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -181,12 +182,7 @@ async fn rows(project: &str, aws_args: &AwsArgs, args: &PsArgs) -> Result<Vec<Ro
             .iter()
             .filter(|t| !ecs_name.is_empty() && t.group() == Some(group.as_str()))
             .collect();
-        mine.sort_by_key(|t| {
-            (
-                t.started_at().map(|d| d.secs()).unwrap_or(i64::MAX),
-                t.task_arn().unwrap_or_default().to_string(),
-            )
-        });
+        mine.sort_by_key(|t| task_order(t));
         let base = Row {
             name: String::new(),
             project: project.to_string(),
@@ -233,11 +229,52 @@ async fn rows(project: &str, aws_args: &AwsArgs, args: &PsArgs) -> Result<Vec<Ro
     Ok(rows)
 }
 
+/// Tasks are numbered by start time (not yet started last), then ARN:
+/// `ps` shows the numbers, `exec --index` takes them.
+fn task_order(t: &Task) -> (i64, String) {
+    (
+        t.started_at().map(|d| d.secs()).unwrap_or(i64::MAX),
+        t.task_arn().unwrap_or_default().to_string(),
+    )
+}
+
+/// The running tasks of one ECS service, in `ps` order.
+pub async fn running_tasks(aws: &Aws, cluster: &str, service: &str) -> Result<Vec<Task>, Failure> {
+    let ecs = aws.ecs();
+    let mut arns = Vec::new();
+    let mut pages = ecs
+        .list_tasks()
+        .cluster(cluster)
+        .service_name(service)
+        .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws::message("listing ECS tasks", e))?;
+        arns.extend(page.task_arns().iter().cloned());
+    }
+    let mut tasks = Vec::new();
+    for chunk in arns.chunks(100) {
+        let out = ecs
+            .describe_tasks()
+            .cluster(cluster)
+            .set_tasks(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws::message("describing ECS tasks", e))?;
+        tasks.extend(out.tasks().iter().cloned());
+    }
+    tasks.sort_by_key(task_order);
+    Ok(tasks)
+}
+
 /// A Compose service as deployed: its ECS service and published ports.
 pub struct ServiceRef {
     pub compose: String,
     pub arn: Option<String>,
     pub ports: Vec<Publisher>,
+    /// `EnableExecuteCommand` (`x-aws-enable_exec`).
+    pub exec_enabled: bool,
 }
 
 /// The services of a deployed template, with the ports their listeners
@@ -282,6 +319,7 @@ pub fn services(d: &Deployed) -> Vec<ServiceRef> {
                 compose,
                 arn: d.physical_id(logical).map(str::to_string),
                 ports,
+                exec_enabled: r["Properties"]["EnableExecuteCommand"] == true,
             }
         })
         .collect();

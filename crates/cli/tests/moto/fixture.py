@@ -51,7 +51,7 @@ def keep_tasks_running(endpoint):
     urllib.request.urlopen(req).read()
 
 
-def run_task(stack, logical_id):
+def run_task(stack, logical_id, first=None):
     ecs = boto3.client("ecs")
     ec2 = boto3.client("ec2")
     cfn = boto3.client("cloudformation")
@@ -64,6 +64,8 @@ def run_task(stack, logical_id):
     # service's task definition with it.
     td = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
     containers = [dict(c, memoryReservation=128) for c in td["containerDefinitions"]]
+    # moto describes a task's first container only: put the one asked for first.
+    containers.sort(key=lambda c: c["name"] != first)
     family = td["family"] + "-fixture"
     arn = ecs.register_task_definition(family=family, containerDefinitions=containers,
                                        networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
