@@ -577,6 +577,46 @@ const CASES: &[Case] = &[
             "x-aws-loadbalancer_subnets",
         ],
     },
+    case(
+        "sidecar-with-ports",
+        "services:\n  web:\n    image: nginx\n  proxy:\n    image: envoy\n    network_mode: service:web\n    ports: [\"8080:8080\"]\n",
+        &[
+            "compose.yaml:7:12",
+            "services.proxy.ports",
+            "proxy shares the network of web and cannot publish ports of its own",
+            "publish the port on web",
+        ],
+    ),
+    case(
+        "sidecar-cycle",
+        "services:\n  web:\n    image: nginx\n    network_mode: service:proxy\n  proxy:\n    image: envoy\n    network_mode: service:web\n",
+        &[
+            "compose.yaml:7:19",
+            "services.proxy.network_mode",
+            "dependency cycle detected: proxy -> web -> proxy",
+            "remove its `network_mode`",
+        ],
+    ),
+    Case {
+        name: "sidecar-task-keys-are-named",
+        compose: "services:\n  web:\n    image: nginx\n  proxy:\n    image: envoy\n    network_mode: service:web\n    x-aws-launch_type: EC2\n    deploy:\n      replicas: 3\n",
+        args: &["--strict"],
+        expect: &[
+            "services.proxy.x-aws-launch_type",
+            "services.proxy.deploy.replicas",
+            "ignored: proxy runs in the task of web (network_mode), whose setting applies",
+            "set it on web",
+        ],
+    },
+    Case {
+        name: "essential-on-a-main-service",
+        compose: "services:\n  web:\n    image: nginx\n    x-aws-essential: false\n",
+        args: &["--strict"],
+        expect: &[
+            "services.web.x-aws-essential",
+            "a service's own container is always essential",
+        ],
+    },
     Case {
         name: "placement-on-fargate-is-named",
         compose: "services:\n  api:\n    image: api\n    deploy:\n      placement:\n        constraints: [node.labels.disk == ssd]\n",

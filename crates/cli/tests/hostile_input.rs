@@ -122,6 +122,44 @@ fn cases() -> Vec<Hostile> {
             expect: &["`extends` chain is deeper than 32"],
         },
         Hostile {
+            name: "depends-on-cycle-through-20000-services",
+            setup: |d| {
+                // A cycle at the end of a long chain: finding it must not
+                // take a stack frame per service.
+                let mut text = String::from("services:\n");
+                for i in 0..20_000 {
+                    let next = (i + 1) % 20_000;
+                    text.push_str(&format!(
+                        "  s{i}:\n    image: nginx\n    network_mode: service:s{next}\n"
+                    ));
+                }
+                write(d, "compose.yaml", text);
+            },
+            args: CONVERT,
+            expect: &[
+                "dependency cycle detected: s0 -> s1 -> s2 -> s3 -> s4 -> … 19991 more … -> s19996 ->",
+                "remove its `network_mode`",
+            ],
+        },
+        Hostile {
+            name: "sidecar-chain-of-20000-services",
+            setup: |d| {
+                let mut text = String::from("services:\n  s20000:\n    image: nginx\n");
+                for i in 0..20_000 {
+                    let next = i + 1;
+                    text.push_str(&format!(
+                        "  s{i}:\n    image: nginx\n    network_mode: service:s{next}\n"
+                    ));
+                }
+                write(d, "compose.yaml", text);
+            },
+            args: CONVERT,
+            expect: &[
+                "the task of s20000 would hold 20002 containers",
+                "ECS allows 10",
+            ],
+        },
+        Hostile {
             name: "include-chain-of-100-files",
             setup: |d| {
                 write(

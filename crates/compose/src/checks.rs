@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::interpolate::Lookup;
 use crate::model::{Project, Service};
 use crate::node::{KeyPath, Node, Span, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The span of the node at `path` (keys only), or of its nearest ancestor.
 fn span_at(root: &Node, path: &[&str]) -> Span {
@@ -831,49 +831,98 @@ fn distinct_values(s: &Service, n: &str, root: &Node) -> Result<()> {
 }
 
 fn check_cycles(project: &Project, root: &Node) -> Result<()> {
-    // Depth-first search; report the first cycle found in name order.
-    fn visit<'a>(
-        name: &'a str,
-        project: &'a Project,
-        stack: &mut Vec<&'a str>,
-        done: &mut HashSet<&'a str>,
-    ) -> Option<Vec<String>> {
-        if let Some(pos) = stack.iter().position(|s| *s == name) {
-            let mut cycle: Vec<String> = stack[pos..].iter().map(|s| s.to_string()).collect();
-            cycle.push(name.to_string());
-            return Some(cycle);
-        }
-        if done.contains(name) {
-            return None;
-        }
-        stack.push(name);
-        if let Some(s) = project.services.get(name) {
-            let mut deps: Vec<&String> = s.depends_on.keys().collect();
-            deps.sort();
-            for d in deps {
-                if let Some(c) = visit(d, project, stack, done) {
-                    return Some(c);
-                }
-            }
-        }
-        stack.pop();
-        done.insert(name);
-        None
-    }
     let mut names: Vec<&String> = project.services.keys().collect();
     names.sort();
     let mut done = HashSet::new();
     for n in names {
-        if let Some(cycle) = visit(n, project, &mut Vec::new(), &mut done) {
+        if let Some(cycle) = find_cycle(n, project, &mut done) {
+            // `network_mode: service:X` implies depending on X: name the key
+            // the user wrote.
+            let shares = |from: &str, to: &str| {
+                project.services[from].network_mode.strip_prefix("service:") == Some(to)
+            };
+            let by_network = cycle.windows(2).all(|w| shares(&w[0], &w[1]));
+            let (key, help) = if by_network {
+                (
+                    "network_mode",
+                    "let one of them own the network: remove its `network_mode`",
+                )
+            } else {
+                (
+                    "depends_on",
+                    "remove one of the `depends_on` entries forming the cycle",
+                )
+            };
             return Err(err_at(
                 root,
-                &["services", &cycle[0], "depends_on"],
-                format!("dependency cycle detected: {}", cycle.join(" -> ")),
-                "remove one of the `depends_on` entries forming the cycle",
+                &["services", &cycle[0], key],
+                format!(
+                    "dependency cycle detected: {}",
+                    shortened(&cycle).join(" -> ")
+                ),
+                help,
             ));
         }
     }
     Ok(())
+}
+
+/// A long cycle names its first and last few services and how many lie
+/// between, so that the message stays readable.
+fn shortened(cycle: &[String]) -> Vec<String> {
+    if cycle.len() <= 12 {
+        return cycle.to_vec();
+    }
+    let mut out = cycle[..5].to_vec();
+    out.push(format!("… {} more …", cycle.len() - 10));
+    out.extend_from_slice(&cycle[cycle.len() - 5..]);
+    out
+}
+
+/// Depth-first search from `start` with an explicit stack (a long chain of
+/// `depends_on` must not exhaust the call stack); the first cycle in name
+/// order, if any. `done` keeps the services known to lead to none.
+fn find_cycle<'a>(
+    start: &'a str,
+    project: &'a Project,
+    done: &mut HashSet<&'a str>,
+) -> Option<Vec<String>> {
+    let deps_of = |name: &str| -> Vec<&'a String> {
+        let mut deps: Vec<&String> = project
+            .services
+            .get_key_value(name)
+            .map(|(_, s)| s.depends_on.keys().collect())
+            .unwrap_or_default();
+        deps.sort();
+        deps
+    };
+    if done.contains(start) {
+        return None;
+    }
+    // (service, its dependencies, the next one to visit), and where each
+    // service on the stack sits.
+    let mut stack: Vec<(&'a str, Vec<&'a String>, usize)> = vec![(start, deps_of(start), 0)];
+    let mut on_stack: HashMap<&'a str, usize> = HashMap::from([(start, 0)]);
+    while let Some((name, deps, next)) = stack.last_mut() {
+        let Some(dep) = deps.get(*next).map(|d| d.as_str()) else {
+            done.insert(name);
+            on_stack.remove(*name);
+            stack.pop();
+            continue;
+        };
+        *next += 1;
+        if let Some(&pos) = on_stack.get(dep) {
+            let mut cycle: Vec<String> =
+                stack[pos..].iter().map(|(s, _, _)| s.to_string()).collect();
+            cycle.push(dep.to_string());
+            return Some(cycle);
+        }
+        if !done.contains(dep) {
+            on_stack.insert(dep, stack.len());
+            stack.push((dep, deps_of(dep), 0));
+        }
+    }
+    None
 }
 
 struct Chain<'a> {

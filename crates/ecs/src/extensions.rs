@@ -236,6 +236,22 @@ pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-capacity_provider_strategy",
     "x-aws-healthcheck",
     "x-aws-enable_exec",
+    "x-aws-essential",
+];
+/// Service keys that set the task or the ECS service, which a sidecar
+/// (`network_mode: service:…`) takes from its main service.
+pub const TASK_LEVEL_SERVICE_KEYS: &[&str] = &[
+    "x-aws-assign_public_ip",
+    "x-aws-deregistration_delay",
+    "x-aws-launch_type",
+    "x-aws-instance_type",
+    "x-aws-instances",
+    "x-aws-platform_version",
+    "x-aws-deployment",
+    "x-aws-capacity",
+    "x-aws-capacity_provider_strategy",
+    "x-aws-healthcheck",
+    "x-aws-enable_exec",
 ];
 pub const DEPLOY_KEYS: &[&str] = &["x-aws-autoscaling"];
 pub const UPDATE_CONFIG_KEYS: &[&str] = &["x-aws-min_percent", "x-aws-max_percent"];

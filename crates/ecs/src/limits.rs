@@ -61,3 +61,7 @@ pub fn check(counts: &Counts) -> Vec<String> {
     }
     broken
 }
+
+/// Containers in one task definition (an ECS quota that cannot be raised):
+/// the init containers and sidecars count.
+pub const MAX_CONTAINERS_PER_TASK: usize = 10;

@@ -182,7 +182,7 @@ pub const SERVICE: &[(&str, Support)] = &[
     (
         "network_mode",
         Rejected(
-            "ECS tasks use the awsvpc network mode; remove `network_mode` (or use `bridge`, which is ignored)",
+            "ECS tasks use the awsvpc network mode; remove `network_mode` (`bridge` is ignored, and `service:<name>` puts the service in that service's task as a sidecar)",
         ),
     ),
     (
@@ -565,6 +565,11 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "x-aws-enable_exec",
         "service",
         "`true` or `false`: ECS Exec for this service",
+    ),
+    (
+        "x-aws-essential",
+        "service",
+        "on a sidecar (`network_mode: service:<main>`): `true` stops the task when the sidecar's container stops (default `false`)",
     ),
     (
         "x-aws-healthcheck",

@@ -112,6 +112,7 @@ const FIXTURES: &[&str] = &[
     "exec",
     "placement",
     "internal-load-balancer",
+    "sidecar",
 ];
 
 #[test]
@@ -649,6 +650,52 @@ fn the_older_private_subnets_key_still_places_the_tasks() {
     );
     assert_eq!(c.warnings.len(), 1);
     assert_eq!(c.warnings[0].key_path(), Some("x-aws-private_subnets"));
+}
+
+#[test]
+fn sidecars_join_their_main_services_task() {
+    let (_, t) = convert("sidecar");
+    let services: Vec<String> = ids(&t)
+        .into_iter()
+        .filter(|id| resource(&t, id)["Type"] == "AWS::ECS::Service")
+        .collect();
+    assert_eq!(services, ["ApiService", "WebService"]);
+    assert!(
+        !ids(&t)
+            .iter()
+            .any(|id| id.starts_with("Shipper") || id.starts_with("Exporter")),
+        "a sidecar has no resources of its own: {:?}",
+        ids(&t)
+    );
+    let task = props(&t, "WebTaskDefinition");
+    // 0.5 + 0.25 vCPU and 1 GiB + 512 MiB: the next Fargate size.
+    assert_eq!(task["Cpu"], "1024");
+    assert_eq!(task["Memory"], "2048");
+    let web = main_container(&t, "WebTaskDefinition", "web");
+    assert_eq!(web["Essential"], true);
+    let shipper = main_container(&t, "WebTaskDefinition", "shipper");
+    assert_eq!(shipper["Essential"], true, "x-aws-essential: true");
+    let exporter = main_container(&t, "WebTaskDefinition", "exporter");
+    assert_eq!(exporter["Essential"], false);
+    for side in [&shipper, &exporter] {
+        let deps = side["DependsOn"].as_array().unwrap();
+        assert!(
+            deps.contains(&json!({"ContainerName": "web", "Condition": "START"})),
+            "{deps:?}"
+        );
+    }
+    // The shipper's secrets have a volume of their own; web's execution role reads them.
+    assert_eq!(
+        shipper["MountPoints"][0],
+        json!({"ContainerPath": "/run/secrets", "SourceVolume": "ShipperSecrets", "ReadOnly": true})
+    );
+    let role = serde_json::to_string(props(&t, "WebTaskExecutionRole")).unwrap();
+    assert!(role.contains("secret:shipper-AbCdEf"), "{role}");
+    // Depending on a sidecar waits for its main service.
+    assert_eq!(
+        resource(&t, "ApiService")["DependsOn"],
+        json!(["WebService"])
+    );
 }
 
 #[test]

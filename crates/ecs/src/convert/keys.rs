@@ -101,7 +101,8 @@ pub(crate) fn check<'a>(project: &Project, pos: &'a Positions) -> Findings<'a> {
             table.retain(|(k, _)| *k != "build");
             table.push(("build", Support::Mapped("")));
         }
-        if service.network_mode == "bridge" {
+        // `service:<name>` makes a sidecar in that service's task.
+        if service.network_mode == "bridge" || service.network_mode.starts_with("service:") {
             table.retain(|(k, _)| *k != "network_mode");
             table.push(("network_mode", Support::Mapped("")));
         }

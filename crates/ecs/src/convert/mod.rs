@@ -153,6 +153,8 @@ pub(crate) struct Ctx<'a> {
     pub params: Option<&'a crate::params::ParamsFile>,
     /// Its `task_placement` warning was given (once per project).
     pub warned_params_placement: bool,
+    /// Sidecar → the service whose task it joins (`network_mode: service:`).
+    pub sidecar_main: BTreeMap<String, String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -278,6 +280,7 @@ pub fn convert(
         launch_type: LaunchType::Fargate,
         params: options.params.as_ref(),
         warned_params_placement: false,
+        sidecar_main: BTreeMap::new(),
     };
     ctx.check_extensions(&ext, extensions::PROJECT_KEYS);
 

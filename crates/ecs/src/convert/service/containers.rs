@@ -104,6 +104,12 @@ fn secrets_init(
     }
 }
 
+/// The search domains go into the task's one resolv.conf, shared by its
+/// containers (sidecars included): one init container per task.
+pub fn search_domains_init_name(id: &str) -> String {
+    format!("{id}_ResolvConf_InitContainer")
+}
+
 /// Short names (`db`) resolve through Cloud Map once the namespace is a
 /// search domain; Fargate offers no DNS option for it, so an init container
 /// appends it (and the VPC's own domain) to the task's resolv.conf.
@@ -113,7 +119,7 @@ fn search_domains_init(
     log: &LogConfiguration,
 ) -> ContainerDefinition {
     ContainerDefinition {
-        name: format!("{}_ResolvConf_InitContainer", spec.id),
+        name: search_domains_init_name(&spec.id),
         image: ctx.init_image.clone(),
         essential: false,
         command: Some(vec![

@@ -17,6 +17,7 @@ mod lb_health;
 mod placement;
 mod read;
 mod scaling;
+mod sidecars;
 mod spec;
 mod task;
 
@@ -76,14 +77,60 @@ pub fn services(
             ),
         );
     }
+    let sidecars = sidecars::plan(ctx);
+    ctx.sidecar_main = sidecars.main_of.clone();
+    let mut ids = BTreeMap::new();
+    for name in &names {
+        let path = KeyPath::root().key("services").key(name.as_str());
+        if let Some(id) = ctx.register_name(&mut table, "services", name, &path) {
+            ids.insert(name.to_string(), id);
+        }
+    }
     for name in names {
-        let path = KeyPath::root().key("services").key(name);
-        let Some(id) = ctx.register_name(&mut table, "services", name, &path) else {
+        // A sidecar is written with the service whose task it joins.
+        if sidecars.main_of.contains_key(name) {
             continue;
-        };
+        }
+        let Some(id) = ids.get(name) else { continue };
+        let path = KeyPath::root().key("services").key(name);
+        let mut joined = read::Joined::default();
+        let mut riders = Vec::new();
+        for side in sidecars.of.get(name).into_iter().flatten() {
+            let Some(side_id) = ids.get(side) else {
+                continue;
+            };
+            let s = &project.services[side.as_str()];
+            let side_path = KeyPath::root().key("services").key(side);
+            sidecars::warn_task_keys(ctx, side, name, &side_path);
+            let essential = sidecars::essential(ctx, s, &side_path);
+            let spec = read::service(
+                ctx,
+                side,
+                side_id,
+                s,
+                &side_path,
+                lb,
+                secrets,
+                &read::Joined::default(),
+            );
+            joined.add(s, &spec);
+            riders.push((spec, s, essential));
+        }
         let service = &project.services[name.as_str()];
-        let spec = read::service(ctx, name, &id, service, &path, lb, secrets);
-        plans.push(emit(ctx, &spec, service, lb));
+        let mut spec = read::service(ctx, name, id, service, &path, lb, secrets, &joined);
+        if !sidecars.of.contains_key(name.as_str())
+            && service.extensions.contains_key("x-aws-essential")
+        {
+            ctx.warn(
+                &path.key("x-aws-essential"),
+                "`x-aws-essential` is ignored: a service's own container is always essential",
+                "set it on a sidecar (a service with `network_mode: service:…`)",
+            );
+        }
+        for (side, _, _) in &riders {
+            sidecars::absorb(&mut spec, side);
+        }
+        plans.push(emit(ctx, &mut spec, service, lb, riders));
     }
     plans
 }
@@ -91,11 +138,32 @@ pub fn services(
 /// Every resource of one service, from its spec.
 fn emit(
     ctx: &mut Ctx,
-    spec: &ServiceSpec,
+    spec: &mut ServiceSpec,
     service: &compose::model::Service,
     lb: &LoadBalancerPlan,
+    riders: Vec<(ServiceSpec, &compose::model::Service, bool)>,
 ) -> ServicePlan {
-    let containers = containers::all(ctx, spec, service, lb);
+    let mut containers = containers::all(ctx, spec, service, lb);
+    let main = sidecars::main_container(&containers.containers);
+    for (mut side, s, essential) in riders {
+        // It runs where its main service runs.
+        side.capacity = spec.capacity.clone();
+        let theirs = containers::all(ctx, &side, s, lb);
+        sidecars::join(&mut containers, &main, &side, theirs, essential);
+    }
+    let spec = &*spec;
+    let count = containers.containers.len();
+    if count > crate::limits::MAX_CONTAINERS_PER_TASK {
+        ctx.error(
+            &spec.path,
+            format!(
+                "the task of {} would hold {count} containers (init containers and sidecars included), and ECS allows {}",
+                spec.name,
+                crate::limits::MAX_CONTAINERS_PER_TASK
+            ),
+            "give fewer services `network_mode: service:…` of this one",
+        );
+    }
     let roles = iam::roles(ctx, spec);
     task::definition(ctx, spec, containers, &roles);
     ecs_service::service(ctx, spec, lb);

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 /// Read one service; errors go to `ctx`, and the spec is complete either
 /// way so that conversion can report every error of the project at once.
+#[allow(clippy::too_many_arguments)]
 pub fn service(
     ctx: &mut Ctx,
     name: &str,
@@ -26,6 +27,7 @@ pub fn service(
     path: &KeyPath,
     lb: &LoadBalancerPlan,
     secrets: &BTreeMap<String, SecretPlan>,
+    joined: &Joined,
 ) -> ServiceSpec {
     let mut iam = extensions_of(ctx, s, path);
     let public_ip: Option<bool> = {
@@ -37,6 +39,7 @@ pub fn service(
     let replicas = deploy.and_then(|d| d.replicas).or(s.scale).unwrap_or(1);
     check_numbers(ctx, s, path, replicas);
     let (cpus, memory) = requested_size(s);
+    let (cpus, memory) = (cpus + joined.cpus, memory + joined.memory);
     let runtime_platform = platform(ctx, s, path);
     let daemon = deploy.is_some_and(|d| d.mode == "global");
     let request = capacity::Request {
@@ -64,7 +67,7 @@ pub fn service(
     let (logging, creates_log_group) = logging(ctx, s, path);
     let mut depends_on = Vec::new();
     let storage = storage(ctx, id, s, path, &mut iam, &mut depends_on);
-    let mounts_efs = !storage.efs_volumes.is_empty();
+    let mounts_efs = !storage.efs_volumes.is_empty() || joined.mounts_efs;
     let public_ip = ecs_params::public_ip(ctx, name, fargate).or(public_ip);
     let network = network(ctx, name, id, s, lb, public_ip, fargate, mounts_efs, path);
     let pull = pull_credentials(ctx, &iam, path);
@@ -95,7 +98,7 @@ pub fn service(
     for p in lb.ports_of(name) {
         depends_on.push(p.listener_id());
     }
-    depends_on.extend(service_dependencies(ctx, s, path));
+    depends_on.extend(service_dependencies(ctx, name, s, path));
     if capacity.needs_cluster_providers() {
         depends_on.push("ClusterCapacityProviders".into());
     }
@@ -365,6 +368,24 @@ fn check_numbers(ctx: &mut Ctx, s: &Service, path: &KeyPath, replicas: i64) {
 
 /// CPUs and bytes of memory the service asks for: limits first, then the
 /// service-level keys, then reservations.
+/// What the sidecars joining a service's task add to it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Joined {
+    pub cpus: f64,
+    pub memory: u64,
+    /// One of them mounts an EFS volume (the task needs a group of its own).
+    pub mounts_efs: bool,
+}
+
+impl Joined {
+    pub fn add(&mut self, s: &Service, side: &ServiceSpec) {
+        let (cpus, memory) = requested_size(s);
+        self.cpus += cpus;
+        self.memory += memory;
+        self.mounts_efs |= !side.storage.efs_volumes.is_empty();
+    }
+}
+
 fn requested_size(s: &Service) -> (f64, u64) {
     let deploy = s.deploy.as_deref();
     let limits = deploy.and_then(|d| d.resources.limits.as_ref());
@@ -769,7 +790,7 @@ fn task_volume_name(key: &str) -> String {
 
 /// The ECS services this one waits for, in name order; a condition other
 /// than `service_started` is not waited for, and says so.
-fn service_dependencies(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Vec<String> {
+fn service_dependencies(ctx: &mut Ctx, name: &str, s: &Service, path: &KeyPath) -> Vec<String> {
     let mut out = Vec::new();
     let mut deps: Vec<&String> = s.depends_on.keys().collect();
     deps.sort();
@@ -777,7 +798,12 @@ fn service_dependencies(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Vec<Strin
         if !ctx.project.services.contains_key(dep) {
             continue;
         }
-        out.push(format!("{}Service", names::normalize(dep)));
+        // A sidecar has no ECS service: its main service stands for it.
+        let service = ctx.sidecar_main.get(dep).unwrap_or(dep);
+        let id = format!("{}Service", names::normalize(service));
+        if service != name && !out.contains(&id) {
+            out.push(id);
+        }
         if cfg.condition != "service_started" {
             ctx.warn(
                 &path.key("depends_on").key(dep),
