@@ -135,22 +135,27 @@ async fn logs(
     }
 }
 
-/// The log group and stream prefix of each service's main container, from
+/// The log group and stream prefix of each service's own container, from
 /// the deployed task definitions (so overridden `awslogs-*` options work).
+/// A task holds its service's container and its sidecars' (each named
+/// after its Compose service), beside init containers.
 pub fn sources(d: &Deployed) -> Vec<Source> {
     let mut out = Vec::new();
     for (_, td) in d.of_type("AWS::ECS::TaskDefinition") {
-        let Some(service) = stack::tag(td, ecs::convert::SERVICE_TAG) else {
+        if stack::tag(td, ecs::convert::SERVICE_TAG).is_none() {
             continue;
-        };
+        }
         for c in td["Properties"]["ContainerDefinitions"]
             .as_array()
             .into_iter()
             .flatten()
         {
-            if c["Name"] != service {
+            let Some(service) = c["Name"]
+                .as_str()
+                .filter(|n| !n.ends_with("_InitContainer"))
+            else {
                 continue;
-            }
+            };
             let opts = &c["LogConfiguration"]["Options"];
             if c["LogConfiguration"]["LogDriver"] != "awslogs" {
                 continue;
@@ -457,5 +462,44 @@ mod tests {
         assert_eq!(parse_time("2023-11-14", now).unwrap(), 1_699_920_000_000);
         assert!(parse_time("yesterday", now).is_err());
         assert!(parse_time("10x", now).is_err());
+    }
+
+    #[test]
+    fn sidecars_log_beside_their_main_service() {
+        let containers: Vec<serde_json::Value> =
+            ["Web_ResolvConf_InitContainer", "web", "exporter"]
+                .map(|name| {
+                    serde_json::json!({
+                        "Name": name,
+                        "LogConfiguration": {"LogDriver": "awslogs", "Options": {
+                            "awslogs-group": "/docker-compose/demo",
+                            "awslogs-stream-prefix": "demo",
+                        }},
+                    })
+                })
+                .to_vec();
+        let template = serde_json::json!({"Resources": {"WebTaskDefinition": {
+            "Type": "AWS::ECS::TaskDefinition",
+            "Properties": {
+                "Tags": [{"Key": ecs::convert::SERVICE_TAG, "Value": "web"}],
+                "ContainerDefinitions": containers,
+            },
+        }}});
+        let d = Deployed {
+            stack: aws_sdk_cloudformation::types::Stack::builder().build(),
+            template,
+            resources: vec![],
+        };
+        let found: Vec<(String, String)> = sources(&d)
+            .into_iter()
+            .map(|s| (s.service, s.stream_prefix))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("exporter".to_string(), "demo/exporter/".to_string()),
+                ("web".to_string(), "demo/web/".to_string()),
+            ]
+        );
     }
 }
