@@ -617,6 +617,34 @@ const CASES: &[Case] = &[
             "a service's own container is always essential",
         ],
     },
+    case(
+        "service-connect-port-names-clash",
+        "x-aws-service_connect: true\nservices:\n  a:\n    image: a\n    ports:\n      - {target: 80, name: web}\n  b:\n    image: b\n    ports:\n      - {target: 81, name: web}\n",
+        &[
+            "services.b.ports",
+            "port name \"web\" is used by a and b",
+            "distinct `name`s",
+        ],
+    ),
+    Case {
+        name: "service-connect-udp-is-named",
+        compose: "x-aws-service_connect: true\nservices:\n  dns:\n    image: coredns\n    ports: [\"53:53/udp\"]\n",
+        args: &["--strict"],
+        expect: &[
+            "services.dns.ports[0]",
+            "port 53/udp is not reachable through Service Connect",
+        ],
+    },
+    Case {
+        name: "port-name-without-service-connect",
+        compose: "services:\n  web:\n    image: nginx\n    ports:\n      - {target: 80, name: web}\n",
+        args: &["--strict"],
+        expect: &[
+            "services.web.ports[0].name",
+            "port `name` is ignored without Service Connect",
+            "x-aws-service_connect: true",
+        ],
+    },
     Case {
         name: "placement-on-fargate-is-named",
         compose: "services:\n  api:\n    image: api\n    deploy:\n      placement:\n        constraints: [node.labels.disk == ssd]\n",

@@ -219,6 +219,7 @@ pub const PROJECT_KEYS: &[&str] = &[
     "x-aws-certificate",
     "x-aws-redirect_http",
     "x-aws-enable_exec",
+    "x-aws-service_connect",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-pull_credentials",

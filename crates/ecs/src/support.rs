@@ -562,6 +562,11 @@ pub const EXTENSIONS: &[(&str, &str, &str)] = &[
         "`true`: ECS Exec for every service (`EnableExecuteCommand`, and the task role may open the SSM channels); a service's own wins",
     ),
     (
+        "x-aws-service_connect",
+        "project",
+        "`true`: ECS Service Connect instead of Cloud Map DNS records. Each service's TCP `ports` targets and `expose` ports get named port mappings (a port's `name` and `app_protocol` are used) and a client alias of the service's name, so `http://api:8080` works unchanged; the proxies log to the project's log group; services that serve nothing are created after the servers",
+    ),
+    (
         "x-aws-enable_exec",
         "service",
         "`true` or `false`: ECS Exec for this service",

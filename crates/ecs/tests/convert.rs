@@ -113,6 +113,7 @@ const FIXTURES: &[&str] = &[
     "placement",
     "internal-load-balancer",
     "sidecar",
+    "service-connect",
 ];
 
 #[test]
@@ -696,6 +697,49 @@ fn sidecars_join_their_main_services_task() {
         resource(&t, "ApiService")["DependsOn"],
         json!(["WebService"])
     );
+}
+
+#[test]
+fn service_connect_names_ports_and_starts_servers_before_clients() {
+    let (_, t) = convert("service-connect");
+    assert!(
+        !ids(&t)
+            .iter()
+            .any(|id| id.ends_with("ServiceDiscoveryEntry")),
+        "Service Connect replaces the DNS entries"
+    );
+    let api = props(&t, "ApiService");
+    assert!(api.get("ServiceRegistries").is_none());
+    let sc = &api["ServiceConnectConfiguration"];
+    assert_eq!(sc["Namespace"], json!({"Fn::GetAtt": ["CloudMap", "Arn"]}));
+    assert_eq!(
+        sc["Services"],
+        json!([
+            {"PortName": "api-8080", "DiscoveryName": "api-8080", "ClientAliases": [{"Port": 8080, "DnsName": "api"}]},
+            {"PortName": "api-admin", "DiscoveryName": "api-admin", "ClientAliases": [{"Port": 9090, "DnsName": "api"}]},
+        ])
+    );
+    assert_eq!(
+        sc["LogConfiguration"]["Options"]["awslogs-stream-prefix"],
+        "service-connect-service-connect"
+    );
+    let mappings = &main_container(&t, "ApiTaskDefinition", "api")["PortMappings"];
+    assert_eq!(mappings[0]["Name"], "api-admin");
+    assert_eq!(mappings[0]["AppProtocol"], "http");
+    assert_eq!(mappings[1]["Name"], "api-8080");
+    // The worker serves nothing: a client only, created after every server.
+    let worker = resource(&t, "WorkerService");
+    assert!(
+        worker["Properties"]["ServiceConnectConfiguration"]
+            .get("Services")
+            .is_none()
+    );
+    assert_eq!(
+        worker["DependsOn"],
+        json!(["ApiService", "FrontService", "SearchService"])
+    );
+    // Servers do not wait for each other.
+    assert!(resource(&t, "SearchService").get("DependsOn").is_none());
 }
 
 #[test]

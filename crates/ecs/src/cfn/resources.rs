@@ -344,9 +344,15 @@ pub struct MountPoint {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PortMapping {
+    /// Service Connect finds a server's port by this name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub container_port: i64,
     pub host_port: i64,
     pub protocol: String,
+    /// `http`, `http2` or `grpc`: Service Connect's proxy speaks it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_protocol: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -568,9 +574,38 @@ pub struct EcsService {
     /// ECS Exec (`x-aws-enable_exec`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_execute_command: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_connect_configuration: Option<ServiceConnectConfiguration>,
     pub propagate_tags: String,
     pub scheduling_strategy: String,
     pub tags: Vec<Tag>,
+}
+
+/// ECS Service Connect: the service's proxy, the ports it serves under
+/// names, and where the proxy logs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceConnectConfiguration {
+    pub enabled: bool,
+    pub namespace: Expr,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceConnectService>,
+    pub log_configuration: LogConfiguration,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceConnectService {
+    pub port_name: String,
+    pub discovery_name: String,
+    pub client_aliases: Vec<ClientAlias>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClientAlias {
+    pub port: i64,
+    pub dns_name: String,
 }
 
 // ---------------------------------------------------------------- EC2

@@ -155,6 +155,8 @@ pub(crate) struct Ctx<'a> {
     pub warned_params_placement: bool,
     /// Sidecar → the service whose task it joins (`network_mode: service:`).
     pub sidecar_main: BTreeMap<String, String>,
+    /// `x-aws-service_connect: true`.
+    pub service_connect: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -281,6 +283,7 @@ pub fn convert(
         params: options.params.as_ref(),
         warned_params_placement: false,
         sidecar_main: BTreeMap::new(),
+        service_connect: false,
     };
     ctx.check_extensions(&ext, extensions::PROJECT_KEYS);
 
@@ -288,6 +291,8 @@ pub fn convert(
     let launch =
         launch.and_then(|l| LaunchType::read(&mut ctx, &l, &root.key("x-aws-launch_type")));
     ctx.launch_type = options.launch_type.or(launch).unwrap_or_default();
+    let connect: Option<bool> = ctx.ok(ext.get("x-aws-service_connect", "true or false"));
+    ctx.service_connect = connect == Some(true);
     if let Some(image) = ctx.ok(ext.get::<String>("x-aws-init_image", "an image reference")) {
         if image.trim().is_empty() || image.contains(char::is_whitespace) {
             ctx.error(

@@ -412,12 +412,13 @@ fn port_warnings(ctx: &mut Ctx, p: &compose::model::Port, path: &KeyPath) {
             "remove `mode`",
         );
     }
+    // Service Connect names ports and speaks their application protocol.
     for (key, value) in [("name", &p.name), ("app_protocol", &p.app_protocol)] {
-        if !value.is_empty() {
+        if !value.is_empty() && !ctx.service_connect {
             ctx.warn(
                 &path.key(key),
-                format!("port `{key}` is ignored on ECS"),
-                format!("remove `{key}`"),
+                format!("port `{key}` is ignored without Service Connect"),
+                format!("remove `{key}`, or set `x-aws-service_connect: true`"),
             );
         }
     }

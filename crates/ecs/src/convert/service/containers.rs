@@ -281,9 +281,11 @@ fn main_container(
                 continue;
             }
             c.port_mappings.push(PortMapping {
+                name: None,
                 container_port: p.target,
                 host_port: p.target,
                 protocol: proto.into(),
+                app_protocol: None,
             });
         }
     }

@@ -2,14 +2,19 @@
 //! needs one.
 
 use super::deployment::Strategy;
+use super::service_connect::{self, ServedPort};
 use super::spec::{Capacity, PublicIp, ServiceSpec};
 use crate::cfn::resources::*;
 use crate::cfn::{Expr, Resource, Tag};
 use crate::convert::Ctx;
 use crate::convert::ports::LoadBalancerPlan;
 use crate::convert::traffic_shift;
+use std::collections::BTreeMap;
 
-pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
+/// Servers and their ports when the project uses Service Connect.
+pub type Connect<'a> = Option<&'a BTreeMap<String, Vec<ServedPort>>>;
+
+pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan, connect: Connect) {
     let name = &spec.name;
     let id = &spec.id;
     if let Some(sg) = &spec.network.own_group {
@@ -26,7 +31,26 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             }),
         );
     }
-    let discovery = discovery_entry(ctx, spec);
+    // Service Connect registers the servers itself; otherwise a Cloud Map
+    // DNS entry per service.
+    let (discovery, service_connect, depends_on) = match connect {
+        Some(all) => {
+            let ports = all.get(name).map_or(&[][..], Vec::as_slice);
+            let config = service_connect::configuration(ctx, spec, ports);
+            let mut depends_on = spec.depends_on.clone();
+            for d in service_connect::servers_first(all, spec) {
+                if !depends_on.contains(&d) {
+                    depends_on.push(d);
+                }
+            }
+            (None, Some(config), depends_on)
+        }
+        None => (
+            Some(discovery_entry(ctx, spec)),
+            None,
+            spec.depends_on.clone(),
+        ),
+    };
     let shifts = spec.deployment.strategy.shifts_traffic();
     let load_balancers: Vec<ServiceLoadBalancer> = lb
         .ports_of(name)
@@ -93,9 +117,13 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             },
             load_balancers,
             health_check_grace_period_seconds: grace,
-            service_registries: vec![ServiceRegistry {
-                registry_arn: Expr::get_att(&discovery, "Arn"),
-            }],
+            service_registries: discovery
+                .iter()
+                .map(|d| ServiceRegistry {
+                    registry_arn: Expr::get_att(d, "Arn"),
+                })
+                .collect(),
+            service_connect_configuration: service_connect,
             placement_constraints: spec.placement.constraints.clone(),
             placement_strategies: spec.placement.strategies.clone(),
             enable_ecs_managed_tags: true,
@@ -104,7 +132,7 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan) {
             scheduling_strategy: if spec.daemon { "DAEMON" } else { "REPLICA" }.into(),
             tags: service_tags,
         })
-        .depends_on(spec.depends_on.clone()),
+        .depends_on(depends_on),
     );
 }
 

@@ -17,6 +17,7 @@ mod lb_health;
 mod placement;
 mod read;
 mod scaling;
+mod service_connect;
 mod sidecars;
 mod spec;
 mod task;
@@ -79,6 +80,7 @@ pub fn services(
     }
     let sidecars = sidecars::plan(ctx);
     ctx.sidecar_main = sidecars.main_of.clone();
+    let connect = service_connect::plan(ctx);
     let mut ids = BTreeMap::new();
     for name in &names {
         let path = KeyPath::root().key("services").key(name.as_str());
@@ -130,7 +132,7 @@ pub fn services(
         for (side, _, _) in &riders {
             sidecars::absorb(&mut spec, side);
         }
-        plans.push(emit(ctx, &mut spec, service, lb, riders));
+        plans.push(emit(ctx, &mut spec, service, lb, riders, connect.as_ref()));
     }
     plans
 }
@@ -142,9 +144,13 @@ fn emit(
     service: &compose::model::Service,
     lb: &LoadBalancerPlan,
     riders: Vec<(ServiceSpec, &compose::model::Service, bool)>,
+    connect: ecs_service::Connect,
 ) -> ServicePlan {
     let mut containers = containers::all(ctx, spec, service, lb);
     let main = sidecars::main_container(&containers.containers);
+    if let (Some(all), Some(own)) = (connect, containers.containers.last_mut()) {
+        service_connect::name_ports(own, all.get(&spec.name).map_or(&[][..], Vec::as_slice));
+    }
     for (mut side, s, essential) in riders {
         // It runs where its main service runs.
         side.capacity = spec.capacity.clone();
@@ -166,7 +172,7 @@ fn emit(
     }
     let roles = iam::roles(ctx, spec);
     task::definition(ctx, spec, containers, &roles);
-    ecs_service::service(ctx, spec, lb);
+    ecs_service::service(ctx, spec, lb, connect);
     if let Some(a) = &spec.autoscaling {
         scaling::target_tracking(ctx, spec, a);
     }
