@@ -198,6 +198,17 @@ pub async fn deployed(aws: &Aws, name: &str) -> Result<Option<Deployed>, Failure
     }))
 }
 
+/// The deployed project, or an error that says to deploy it first.
+pub async fn require_deployed(aws: &Aws, project: &str) -> Result<Deployed, Failure> {
+    let name = ecs::names::stack_name(project);
+    deployed(aws, &name).await?.ok_or_else(|| {
+        Failure::Message(format!(
+            "no stack for project {project} in {}: run `docker ecs up` first",
+            aws.region
+        ))
+    })
+}
+
 /// The tag value of a template resource.
 pub fn tag<'a>(resource: &'a serde_json::Value, key: &str) -> Option<&'a str> {
     resource["Properties"]["Tags"]

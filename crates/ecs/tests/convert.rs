@@ -32,6 +32,20 @@ fn convert(name: &str) -> (ecs::Conversion, Value) {
     (conversion, value)
 }
 
+/// Load and convert a Compose file given as text.
+fn convert_str(text: &str) -> (compose::Loaded, ecs::Conversion) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
+    let loaded = compose::load(&LoadOptions {
+        cwd: dir.path().to_path_buf(),
+        environment: Environment::new(),
+        ..Default::default()
+    })
+    .unwrap();
+    let c = ecs::convert(&loaded.project, &loaded.positions, &ecs::Options::default()).unwrap();
+    (loaded, c)
+}
+
 fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
     t["Resources"]
         .get(id)
@@ -630,19 +644,9 @@ fn the_network_needs_name_endpoints_and_images_from_outside_ecr() {
 
 #[test]
 fn the_older_private_subnets_key_still_places_the_tasks() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("compose.yaml"),
+    let (_, c) = convert_str(
         "x-aws-subnets: [subnet-0a0a0a0a, subnet-0b0b0b0b]\nx-aws-private_subnets: [subnet-0c0c0c0c, subnet-0d0d0d0d]\nservices:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n",
-    )
-    .unwrap();
-    let loaded = compose::load(&LoadOptions {
-        cwd: dir.path().to_path_buf(),
-        environment: Environment::new(),
-        ..Default::default()
-    })
-    .unwrap();
-    let c = ecs::convert(&loaded.project, &loaded.positions, &ecs::Options::default()).unwrap();
+    );
     let t = c.value();
     assert_eq!(t["Parameters"]["Subnet1"]["Default"], "subnet-0c0c0c0c");
     assert_eq!(
@@ -1111,19 +1115,9 @@ fn existing_load_balancer_gets_listeners() {
 
 #[test]
 fn warnings_name_the_ignored_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("compose.yaml"),
+    let (loaded, c) = convert_str(
         "services:\n  web:\n    image: nginx\n    restart: always\n    hostname: web\n    privileged: false\n",
-    )
-    .unwrap();
-    let loaded = compose::load(&LoadOptions {
-        cwd: dir.path().to_path_buf(),
-        environment: Environment::new(),
-        ..Default::default()
-    })
-    .unwrap();
-    let c = ecs::convert(&loaded.project, &loaded.positions, &ecs::Options::default()).unwrap();
+    );
     let paths: Vec<&str> = c.warnings.iter().filter_map(|w| w.key_path()).collect();
     // In file order, each at its key.
     assert_eq!(paths, ["services.web.restart", "services.web.hostname"]);

@@ -44,13 +44,7 @@ async fn exec(project: &str, aws_args: &AwsArgs, args: &ExecArgs) -> Result<u8, 
         return Err("--index counts from 1".into());
     }
     let aws = Aws::connect(aws_args).await?;
-    let stack_name = ecs::names::stack_name(project);
-    let Some(d) = stack::deployed(&aws, &stack_name).await? else {
-        return Err(Failure::Message(format!(
-            "no stack for project {project} in {}: run `docker ecs up` first",
-            aws.region
-        )));
-    };
+    let d = stack::require_deployed(&aws, project).await?;
     let target = target(&aws, &d, args).await?;
     let command = if args.command.is_empty() {
         "sh".to_string()

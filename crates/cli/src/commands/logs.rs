@@ -89,13 +89,7 @@ async fn logs(
     until: Option<i64>,
 ) -> Outcome {
     let aws = Aws::connect(aws_args).await?;
-    let stack_name = ecs::names::stack_name(project);
-    let Some(d) = stack::deployed(&aws, &stack_name).await? else {
-        return Err(Failure::Message(format!(
-            "no stack for project {project} in {}: run `docker ecs up` first",
-            aws.region
-        )));
-    };
+    let d = stack::require_deployed(&aws, project).await?;
     let sources = super::select_services(sources(&d), &args.services, |s| &s.service)?;
     let client = clients(&aws, &sources);
     let found = streams(&client, &sources).await?;
