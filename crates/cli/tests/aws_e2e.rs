@@ -354,6 +354,14 @@ fn tasks_go_behind_the_nat_and_the_load_balancer_in_public_subnets() {
     }
     // Every zone of the tasks has the load balancer, or it sends them nothing.
     assert_eq!(zones(&tasks), zones(&lb));
+
+    // An internal load balancer moves into the private subnets.
+    app.edit("name: demo", "name: demo\nx-aws-loadbalancer_scheme: internal");
+    app.run(&moto, &["up", "--progress", "quiet"]).ok();
+    for k in ["LoadBalancerSubnet1", "LoadBalancerSubnet2"] {
+        let chosen = parameter(k);
+        assert!(private.contains(&chosen.as_str()), "{k}: {chosen} not in {private:?}");
+    }
 }
 
 #[test]

@@ -106,24 +106,33 @@ fn snippet(
 ) -> (Snippet, usize, usize) {
     let offset = floor_char_boundary(text, offset.min(text.len()));
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_index = text[..line_start].matches('\n').count();
+    // The parser knows the line; counting newlines from the top for every
+    // error would make thousands of warnings in a large file quadratic.
+    let line_index = match at.0 {
+        0 => text[..line_start].matches('\n').count(),
+        line => line as usize - 1,
+    };
     let column = text[line_start..offset].chars().count();
-    let all: Vec<&str> = text.split('\n').collect();
-    let long = all
-        .iter()
-        .skip(line_index.saturating_sub(CONTEXT_LINES))
-        .take(2 * CONTEXT_LINES + 1)
-        .any(|l| l.chars().count() > WINDOW_CHARS);
+    // Only the lines around it are read.
+    let mut near_start = line_start;
+    let mut before = 0;
+    while before < CONTEXT_LINES && near_start > 0 {
+        near_start = text[..near_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        before += 1;
+    }
+    let wanted = before + CONTEXT_LINES + 1;
+    let near: Vec<&str> = text[near_start..].splitn(wanted + 1, '\n').take(wanted).collect();
+    let long = near.iter().any(|l| l.chars().count() > WINDOW_CHARS);
     let from = if long && column > WINDOW_LEAD {
         column - WINDOW_LEAD
     } else {
         0
     };
-    let first = line_index.saturating_sub(CONTEXT_LINES);
-    let last = (line_index + CONTEXT_LINES).min(all.len().saturating_sub(1));
+    let first = line_index.saturating_sub(before);
+    let last = first + near.len().saturating_sub(1);
     let mut out = String::new();
     let (mut label_offset, mut label_len) = (0, 0);
-    for (i, line) in all.iter().enumerate().take(last + 1).skip(first) {
+    for (i, line) in (first..).zip(near.iter()) {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let (cut, lead) = window(line, from, long);
         if i == line_index {
