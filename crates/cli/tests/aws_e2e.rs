@@ -356,11 +356,17 @@ fn tasks_go_behind_the_nat_and_the_load_balancer_in_public_subnets() {
     assert_eq!(zones(&tasks), zones(&lb));
 
     // An internal load balancer moves into the private subnets.
-    app.edit("name: demo", "name: demo\nx-aws-loadbalancer_scheme: internal");
+    app.edit(
+        "name: demo",
+        "name: demo\nx-aws-loadbalancer_scheme: internal",
+    );
     app.run(&moto, &["up", "--progress", "quiet"]).ok();
     for k in ["LoadBalancerSubnet1", "LoadBalancerSubnet2"] {
         let chosen = parameter(k);
-        assert!(private.contains(&chosen.as_str()), "{k}: {chosen} not in {private:?}");
+        assert!(
+            private.contains(&chosen.as_str()),
+            "{k}: {chosen} not in {private:?}"
+        );
     }
 }
 

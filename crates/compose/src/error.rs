@@ -121,7 +121,10 @@ fn snippet(
         before += 1;
     }
     let wanted = before + CONTEXT_LINES + 1;
-    let near: Vec<&str> = text[near_start..].splitn(wanted + 1, '\n').take(wanted).collect();
+    let near: Vec<&str> = text[near_start..]
+        .splitn(wanted + 1, '\n')
+        .take(wanted)
+        .collect();
     let long = near.iter().any(|l| l.chars().count() > WINDOW_CHARS);
     let from = if long && column > WINDOW_LEAD {
         column - WINDOW_LEAD

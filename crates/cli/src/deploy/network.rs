@@ -107,8 +107,11 @@ impl VpcView {
                     self.check_load_balancer(scheme, ids, &task_ids, "x-aws-loadbalancer_subnets")?;
                     ids.clone()
                 }
+                // Kept while they still suit the scheme (a load balancer
+                // turned internal leaves its public subnets).
                 (None, Some(ids))
                     if ids.len() == load_balancer.count
+                        && ids.iter().all(|id| fits(scheme, self.reach(id)))
                         && self.check_load_balancer(scheme, ids, &task_ids, "").is_ok() =>
                 {
                     ids.clone()
@@ -329,10 +332,7 @@ impl VpcView {
         scheme: Scheme,
         tasks: &[String],
     ) -> Result<Vec<String>, String> {
-        let fits = |r: Reach| match scheme {
-            Scheme::InternetFacing => r == Reach::Public,
-            Scheme::Internal => r != Reach::Public,
-        };
+        let fits = |r: Reach| fits(scheme, r);
         let zones = self.by_zone(fits);
         let mut chosen = Vec::new();
         for t in tasks {
@@ -359,6 +359,15 @@ impl VpcView {
 }
 
 const ROUTE_OUT_FIX: &str = "Add a NAT gateway and route the private subnets' 0.0.0.0/0 to it, or add VPC endpoints for ECR (ecr.api, ecr.dkr and the S3 gateway), CloudWatch Logs and Secrets Manager (with every image in ECR, the init containers' through x-aws-init_image); or list the tasks' subnets with x-aws-subnets";
+
+/// The subnets `up` picks for a load balancer: public for an
+/// internet-facing one, private for an internal one.
+fn fits(scheme: Scheme, reach: Reach) -> bool {
+    match scheme {
+        Scheme::InternetFacing => reach == Reach::Public,
+        Scheme::Internal => reach != Reach::Public,
+    }
+}
 
 /// The first subnet of each of the first `count` zones.
 fn first_of_zones(zones: &BTreeMap<&str, Vec<&Subnet>>, count: usize) -> Vec<String> {
@@ -599,6 +608,27 @@ mod tests {
             let err = view.place(&needs, &named(tasks), &lb).unwrap_err();
             assert!(err.contains(expected), "{expected} not in {err}");
         }
+    }
+
+    #[test]
+    fn a_load_balancer_turned_internal_leaves_its_public_subnets() {
+        let deployed = Given {
+            deployed: Some(vec!["subnet-pub-b".into(), "subnet-pub-c".into()]),
+            count: 2,
+            ..Given::default()
+        };
+        let net = vpc()
+            .place(&needs(&[], Some(Scheme::Internal)), &chosen(2), &deployed)
+            .unwrap();
+        assert_eq!(net.load_balancer, net.tasks);
+        let net = vpc()
+            .place(
+                &needs(&[], Some(Scheme::InternetFacing)),
+                &chosen(2),
+                &deployed,
+            )
+            .unwrap();
+        assert_eq!(net.load_balancer, ["subnet-pub-b", "subnet-pub-c"]);
     }
 
     #[test]
