@@ -636,6 +636,15 @@ fn the_network_needs_name_endpoints_and_images_from_outside_ecr() {
     assert!(!c.network.private_services.is_empty());
     let (c, _) = convert("exec");
     assert!(c.network.endpoints.contains(&"ssmmessages"));
+    // Secrets Manager and SSM, each only when a container reads from it.
+    let (c, _) = convert("secrets-env");
+    assert!(
+        c.network.endpoints.contains(&"secretsmanager") && c.network.endpoints.contains(&"ssm")
+    );
+    let (c, _) = convert("simple");
+    assert!(
+        !c.network.endpoints.contains(&"ssm") && !c.network.endpoints.contains(&"secretsmanager")
+    );
     // No load balancer of its own: no scheme, no subnets for one.
     let (c, t) = convert("existing-load-balancer");
     assert_eq!(c.network.load_balancer, None);

@@ -230,50 +230,41 @@ pub fn needs(
     private_services: Vec<String>,
     creates_load_balancer: bool,
 ) -> NetworkNeeds {
+    use crate::cfn::resources::Properties;
     let mut endpoints = vec!["ecr.api", "ecr.dkr", "s3", "logs"];
     let mut outside_ecr = std::collections::BTreeSet::new();
-    let mut value_from = Vec::new();
+    let (mut secrets_manager, mut ssm) = (false, false);
     for r in ctx.t.resources.values() {
-        let v = serde_json::to_value(r).expect("resources serialize");
-        match v["Type"].as_str() {
-            Some("AWS::ECS::TaskDefinition") => {
-                for c in v["Properties"]["ContainerDefinitions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(image) = c["Image"].as_str()
-                        && !is_ecr_image(image)
-                    {
-                        outside_ecr.insert(image.to_string());
+        match &r.properties {
+            Properties::TaskDefinition(td) => {
+                for c in &td.container_definitions {
+                    if !is_ecr_image(&c.image) {
+                        outside_ecr.insert(c.image.clone());
                     }
-                    for s in c["Secrets"].as_array().into_iter().flatten() {
-                        value_from.push(s["ValueFrom"].to_string());
+                    for s in &c.secrets {
+                        // An SSM parameter by ARN or by name; anything else
+                        // (an ARN, a reference to a stored secret) is Secrets Manager.
+                        let from_ssm = matches!(&s.value_from,
+                            Expr::Str(v) | Expr::Sub(v) if v.contains(":ssm:") || v.starts_with('/'));
+                        ssm |= from_ssm;
+                        secrets_manager |= !from_ssm;
                     }
-                    if !c["RepositoryCredentials"].is_null() {
-                        value_from.push("secretsmanager".into());
-                    }
+                    secrets_manager |= c.repository_credentials.is_some();
                 }
             }
-            Some("AWS::AutoScaling::AutoScalingGroup") | Some("AWS::ECS::CapacityProvider") => {
+            Properties::AutoScalingGroup(_) | Properties::CapacityProvider(_) => {
                 endpoints.extend(["ecs", "ecs-agent", "ecs-telemetry"]);
             }
-            Some("AWS::ECS::Service") if v["Properties"]["EnableExecuteCommand"] == true => {
+            Properties::EcsService(s) if s.enable_execute_command == Some(true) => {
                 endpoints.push("ssmmessages");
             }
             _ => {}
         }
     }
-    if value_from
-        .iter()
-        .any(|s| !s.contains(":ssm:") && !s.starts_with("\"/"))
-    {
+    if secrets_manager {
         endpoints.push("secretsmanager");
     }
-    if value_from
-        .iter()
-        .any(|s| s.contains(":ssm:") || s.starts_with("\"/"))
-    {
+    if ssm {
         endpoints.push("ssm");
     }
     endpoints.sort_unstable();
