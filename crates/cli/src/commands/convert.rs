@@ -41,9 +41,14 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &ConvertArgs) -
         DocFormat::Json => ecs::Format::Json,
         DocFormat::Yaml => ecs::Format::Yaml,
     };
-    let text = conversion
-        .render(format)
-        .map_err(|broken| too_large(&broken))?;
+    let text = match conversion.render(format) {
+        Ok(text) => text,
+        Err(broken) => {
+            // A project over the limits is a large one: exit as fast.
+            super::exit_without_freeing((loaded, conversion));
+            return Err(too_large(&broken));
+        }
+    };
     match &args.output {
         Some(path) => std::fs::write(path, &text)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
