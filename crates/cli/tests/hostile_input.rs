@@ -41,6 +41,18 @@ fn service(extra: &str) -> String {
 }
 
 #[cfg(unix)]
+/// Services s0… each sharing the network of `next(i)`.
+fn network_chain(n: usize, next: fn(usize) -> usize) -> String {
+    let mut text = String::from("services:\n");
+    for i in 0..n {
+        let to = next(i);
+        text.push_str(&format!(
+            "  s{i}:\n    image: nginx\n    network_mode: service:s{to}\n"
+        ));
+    }
+    text
+}
+
 fn fifo(dir: &Path, name: &str) {
     let path = dir.join(name);
     let status = Command::new("mkfifo")
@@ -126,14 +138,12 @@ fn cases() -> Vec<Hostile> {
             setup: |d| {
                 // A cycle at the end of a long chain: finding it must not
                 // take a stack frame per service.
-                let mut text = String::from("services:\n");
-                for i in 0..20_000 {
-                    let next = (i + 1) % 20_000;
-                    text.push_str(&format!(
-                        "  s{i}:\n    image: nginx\n    network_mode: service:s{next}\n"
-                    ));
-                }
-                write(d, "compose.yaml", text);
+                // s19999 joins s0: the chain closes.
+                write(
+                    d,
+                    "compose.yaml",
+                    network_chain(20_000, |i| (i + 1) % 20_000),
+                );
             },
             args: CONVERT,
             expect: &[
@@ -144,14 +154,8 @@ fn cases() -> Vec<Hostile> {
         Hostile {
             name: "sidecar-chain-of-20000-services",
             setup: |d| {
-                let mut text = String::from("services:\n  s20000:\n    image: nginx\n");
-                for i in 0..20_000 {
-                    let next = i + 1;
-                    text.push_str(&format!(
-                        "  s{i}:\n    image: nginx\n    network_mode: service:s{next}\n"
-                    ));
-                }
-                write(d, "compose.yaml", text);
+                let chain = network_chain(20_000, |i| i + 1);
+                write(d, "compose.yaml", chain + "  s20000:\n    image: nginx\n");
             },
             args: CONVERT,
             expect: &[
