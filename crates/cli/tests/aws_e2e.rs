@@ -886,8 +886,10 @@ enum Fault {
     /// The first CreateStack reaches moto, and its answer is dropped.
     LoseCreateStackAnswer,
     /// ECS Exec, which moto lacks: ExecuteCommand answers a session, and
-    /// DescribeTasks says the tasks allow it, with container runtime IDs.
-    EcsExec,
+    /// DescribeTasks says the tasks allow it, with container runtime IDs
+    /// and these containers, which moto leaves out (it describes a task's
+    /// first container only).
+    EcsExec(&'static [&'static str]),
 }
 
 impl FaultyProxy {
@@ -949,10 +951,10 @@ fn serve(mut conn: TcpStream, upstream: u16, n: usize, fault: Fault, faults: &At
     };
     let failing = match fault {
         Fault::Throttle(n) => n,
-        Fault::LoseCreateStackAnswer | Fault::EcsExec => 0,
+        Fault::LoseCreateStackAnswer | Fault::EcsExec(_) => 0,
     };
     let target = ecs_target(&request);
-    if fault == Fault::EcsExec && target.ends_with(".executecommand") {
+    if matches!(fault, Fault::EcsExec(_)) && target.ends_with(".executecommand") {
         faults.fetch_add(1, Ordering::SeqCst);
         let end = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
         let asked: serde_json::Value = serde_json::from_slice(&request[end + 4..]).unwrap();
@@ -1029,8 +1031,10 @@ fn serve(mut conn: TcpStream, upstream: u16, n: usize, fault: Fault, faults: &At
         // moto made the stack; the client hears nothing back.
         return;
     }
-    if fault == Fault::EcsExec && target.ends_with(".describetasks") {
-        response = with_exec_enabled(&response);
+    if let Fault::EcsExec(missing) = fault
+        && target.ends_with(".describetasks")
+    {
+        response = with_exec_enabled(&response, missing);
     }
     let _ = conn.write_all(&response);
 }
@@ -1047,12 +1051,15 @@ fn ecs_target(request: &[u8]) -> String {
 }
 
 /// moto's DescribeTasks answer, as ECS gives it for tasks with ECS Exec on.
-fn with_exec_enabled(response: &[u8]) -> Vec<u8> {
+fn with_exec_enabled(response: &[u8], missing: &[&str]) -> Vec<u8> {
     let end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let mut body: serde_json::Value = serde_json::from_slice(&response[end + 4..])
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(response)));
     for task in body["tasks"].as_array_mut().into_iter().flatten() {
         task["enableExecuteCommand"] = true.into();
+        if let Some(list) = task["containers"].as_array_mut() {
+            list.extend(missing.iter().map(|name| serde_json::json!({"name": name})));
+        }
         for c in task["containers"].as_array_mut().into_iter().flatten() {
             c["runtimeId"] = format!("{}-runtime", c["name"].as_str().unwrap_or("x")).into();
             c["managedAgents"] =
@@ -1095,11 +1102,11 @@ fn exec_opens_a_session_and_hands_it_to_the_session_manager_plugin() {
     let app = App::new();
     app.edit(
         "    secrets: [token]",
-        "    secrets: [token]\n    x-aws-enable_exec: true",
+        "    secrets: [token]\n    x-aws-enable_exec: true\n  metrics:\n    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/busybox:1.36\n    network_mode: service:web",
     );
     app.run(&moto, &["up", "--progress", "quiet"]).ok();
     let task = moto.fixture(&["run-task", "demo", "WebService", "web"]);
-    let proxy = FaultyProxy::with(moto.port, Fault::EcsExec);
+    let proxy = FaultyProxy::with(moto.port, Fault::EcsExec(&["metrics"]));
     let endpoint = format!("http://localhost:{}", proxy.port);
     let bin = tempfile::tempdir().unwrap();
     let exec = |args: &[&str]| {
@@ -1151,6 +1158,18 @@ fn exec_opens_a_session_and_hands_it_to_the_session_manager_plugin() {
     assert_eq!(session["SessionId"], "ecs-execute-command-cat+/etc/hosts");
     assert_eq!(session["TokenValue"], EXEC_TOKEN);
     assert!(!argv.iter().any(|a| a.contains(EXEC_TOKEN)));
+
+    // A sidecar is reached in its main service's task, in its own container.
+    let side = exec(&["metrics", "sh"]);
+    assert_eq!(side.code(), 3, "{}", side.stderr());
+    let session: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bin.path().join("session")).unwrap())
+            .unwrap();
+    assert_eq!(session["SessionId"], "ecs-execute-command-sh");
+    let argv = std::fs::read_to_string(bin.path().join("argv")).unwrap();
+    let target: serde_json::Value = serde_json::from_str(argv.lines().nth(4).unwrap()).unwrap();
+    assert_eq!(target["Target"], format!("ecs:demo_{task}_metrics-runtime"));
+    assert_eq!(proxy.faults.load(Ordering::SeqCst), 2);
 }
 
 #[test]

@@ -112,7 +112,9 @@ async fn exec(project: &str, aws_args: &AwsArgs, args: &ExecArgs) -> Result<u8, 
 /// checking that the service and the task allow ECS Exec.
 async fn target(aws: &Aws, d: &Deployed, args: &ExecArgs) -> Result<Target, Failure> {
     let services = super::ps::services(d);
-    let Some(service) = services.iter().find(|s| s.compose == args.service) else {
+    // A sidecar runs in the tasks of the service whose task it joined.
+    let owner = task_owner(d, &args.service).unwrap_or_else(|| args.service.clone());
+    let Some(service) = services.iter().find(|s| s.compose == owner) else {
         let names: Vec<&str> = services.iter().map(|s| s.compose.as_str()).collect();
         return Err(Failure::Message(format!(
             "no such service: {} (the project has {})",
@@ -122,8 +124,7 @@ async fn target(aws: &Aws, d: &Deployed, args: &ExecArgs) -> Result<Target, Fail
     };
     if !service.exec_enabled {
         return Err(Failure::Message(format!(
-            "ECS Exec is off for service {0}: set `x-aws-enable_exec: true` on it (or at the top level of the Compose file) and run `docker ecs up`",
-            args.service
+            "ECS Exec is off for service {owner}: set `x-aws-enable_exec: true` on it (or at the top level of the Compose file) and run `docker ecs up`"
         )));
     }
     let cluster = d.cluster().ok_or("the stack has no ECS cluster")?;
@@ -173,6 +174,20 @@ async fn target(aws: &Aws, d: &Deployed, args: &ExecArgs) -> Result<Target, Fail
         task_arn,
         container: args.service.clone(),
         runtime_id: container.runtime_id().unwrap_or_default().to_string(),
+    })
+}
+
+/// The service whose task definition holds the Compose service's container
+/// (itself, or the main service of a sidecar).
+fn task_owner(d: &Deployed, service: &str) -> Option<String> {
+    d.of_type("AWS::ECS::TaskDefinition").find_map(|(_, td)| {
+        let holds = td["Properties"]["ContainerDefinitions"]
+            .as_array()?
+            .iter()
+            .any(|c| c["Name"] == service);
+        holds
+            .then(|| stack::tag(td, ecs::convert::SERVICE_TAG).map(str::to_string))
+            .flatten()
     })
 }
 
