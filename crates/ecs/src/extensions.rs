@@ -221,22 +221,13 @@ pub const PROJECT_KEYS: &[&str] = &[
     "x-aws-enable_exec",
     "x-aws-service_connect",
 ];
+/// Service keys of the service's own container and roles (a sidecar keeps
+/// them); with [`TASK_LEVEL_SERVICE_KEYS`], every key a service takes.
 pub const SERVICE_KEYS: &[&str] = &[
     "x-aws-pull_credentials",
     "x-aws-role",
     "x-aws-policies",
-    "x-aws-assign_public_ip",
-    "x-aws-deregistration_delay",
-    "x-aws-launch_type",
-    "x-aws-instance_type",
-    "x-aws-instances",
-    "x-aws-platform_version",
-    "x-aws-deployment",
-    "x-aws-capacity",
     "x-aws-secrets_env",
-    "x-aws-capacity_provider_strategy",
-    "x-aws-healthcheck",
-    "x-aws-enable_exec",
     "x-aws-essential",
 ];
 /// Service keys that set the task or the ECS service, which a sidecar

@@ -261,7 +261,8 @@ fn logging(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> (LogConfiguration, boo
 /// `x-aws-pull_credentials`, `x-aws-role` and `x-aws-policies`.
 fn extensions_of(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Iam {
     let reader = ctx.reader(&s.extensions, path.clone());
-    ctx.check_extensions(&reader, extensions::SERVICE_KEYS);
+    let known = [extensions::SERVICE_KEYS, extensions::TASK_LEVEL_SERVICE_KEYS].concat();
+    ctx.check_extensions(&reader, &known);
     let pull_credentials: Option<String> =
         ctx.ok(reader.get("x-aws-pull_credentials", "a Secrets Manager secret ARN"));
     let role_document: Option<serde_json::Map<String, serde_json::Value>> =
