@@ -261,7 +261,11 @@ fn logging(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> (LogConfiguration, boo
 /// `x-aws-pull_credentials`, `x-aws-role` and `x-aws-policies`.
 fn extensions_of(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> Iam {
     let reader = ctx.reader(&s.extensions, path.clone());
-    let known = [extensions::SERVICE_KEYS, extensions::TASK_LEVEL_SERVICE_KEYS].concat();
+    let known = [
+        extensions::SERVICE_KEYS,
+        extensions::TASK_LEVEL_SERVICE_KEYS,
+    ]
+    .concat();
     ctx.check_extensions(&reader, &known);
     let pull_credentials: Option<String> =
         ctx.ok(reader.get("x-aws-pull_credentials", "a Secrets Manager secret ARN"));
