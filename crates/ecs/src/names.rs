@@ -67,6 +67,18 @@ pub fn is_env_variable(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// An init container of a service's task (`<Id>_<what>_InitContainer`):
+/// `logs` and `ps` read the task's own containers only.
+pub fn init_container(service_id: &str, what: &str) -> String {
+    format!("{service_id}_{what}{INIT_CONTAINER_SUFFIX}")
+}
+
+pub fn is_init_container(name: &str) -> bool {
+    name.ends_with(INIT_CONTAINER_SUFFIX)
+}
+
+const INIT_CONTAINER_SUFFIX: &str = "_InitContainer";
+
 #[cfg(test)]
 mod tests {
     use super::*;

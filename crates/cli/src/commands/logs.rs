@@ -146,7 +146,7 @@ pub fn sources(d: &Deployed) -> Vec<Source> {
         {
             let Some(service) = c["Name"]
                 .as_str()
-                .filter(|n| !n.ends_with("_InitContainer"))
+                .filter(|n| !ecs::names::is_init_container(n))
             else {
                 continue;
             };

@@ -148,17 +148,7 @@ async fn rows(project: &str, aws_args: &AwsArgs, args: &PsArgs) -> Result<Vec<Ro
     }
     task_arns.sort();
     task_arns.dedup();
-    let mut tasks = Vec::new();
-    for chunk in task_arns.chunks(100) {
-        let out = ecs
-            .describe_tasks()
-            .cluster(&cluster)
-            .set_tasks(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|e| aws::message("describing ECS tasks", e))?;
-        tasks.extend(out.tasks().iter().cloned());
-    }
+    let tasks = describe_tasks(&ecs, &cluster, &task_arns).await?;
 
     let mut rows = Vec::new();
     for s in services {
@@ -253,6 +243,17 @@ pub async fn running_tasks(aws: &Aws, cluster: &str, service: &str) -> Result<Ve
         let page = page.map_err(|e| aws::message("listing ECS tasks", e))?;
         arns.extend(page.task_arns().iter().cloned());
     }
+    let mut tasks = describe_tasks(&ecs, cluster, &arns).await?;
+    tasks.sort_by_key(task_order);
+    Ok(tasks)
+}
+
+/// The tasks of these ARNs, 100 per call (ECS's maximum).
+async fn describe_tasks(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    arns: &[String],
+) -> Result<Vec<Task>, Failure> {
     let mut tasks = Vec::new();
     for chunk in arns.chunks(100) {
         let out = ecs
@@ -264,7 +265,6 @@ pub async fn running_tasks(aws: &Aws, cluster: &str, service: &str) -> Result<Ve
             .map_err(|e| aws::message("describing ECS tasks", e))?;
         tasks.extend(out.tasks().iter().cloned());
     }
-    tasks.sort_by_key(task_order);
     Ok(tasks)
 }
 

@@ -128,6 +128,16 @@ pub struct FilesystemParameter {
     pub volume: String,
 }
 
+/// Append the items `list` does not hold yet, in order: grants, policies
+/// and dependencies are each listed once.
+pub(crate) fn push_new<T: PartialEq>(list: &mut Vec<T>, items: impl IntoIterator<Item = T>) {
+    for item in items {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    }
+}
+
 /// Everything the conversion works with; the steps fill `t`.
 pub(crate) struct Ctx<'a> {
     pub project: &'a Project,

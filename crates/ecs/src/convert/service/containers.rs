@@ -85,7 +85,7 @@ fn secrets_init(
     init_image: &str,
 ) -> ContainerDefinition {
     ContainerDefinition {
-        name: format!("{}_Secrets_InitContainer", spec.id),
+        name: crate::names::init_container(&spec.id, "Secrets"),
         image: init_image.to_string(),
         essential: false,
         command: Some(vec![
@@ -107,7 +107,7 @@ fn secrets_init(
 /// The search domains go into the task's one resolv.conf, shared by its
 /// containers (sidecars included): one init container per task.
 pub fn search_domains_init_name(id: &str) -> String {
-    format!("{id}_ResolvConf_InitContainer")
+    crate::names::init_container(id, "ResolvConf")
 }
 
 /// Short names (`db`) resolve through Cloud Map once the namespace is a

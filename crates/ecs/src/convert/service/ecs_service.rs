@@ -6,9 +6,9 @@ use super::service_connect::{self, ServedPort};
 use super::spec::{Capacity, PublicIp, ServiceSpec};
 use crate::cfn::resources::*;
 use crate::cfn::{Expr, Resource, Tag};
-use crate::convert::Ctx;
 use crate::convert::ports::LoadBalancerPlan;
 use crate::convert::traffic_shift;
+use crate::convert::{Ctx, push_new};
 use std::collections::BTreeMap;
 
 /// Servers and their ports when the project uses Service Connect.
@@ -38,11 +38,7 @@ pub fn service(ctx: &mut Ctx, spec: &ServiceSpec, lb: &LoadBalancerPlan, connect
             let ports = all.get(name).map_or(&[][..], Vec::as_slice);
             let config = service_connect::configuration(ctx, spec, ports);
             let mut depends_on = spec.depends_on.clone();
-            for d in service_connect::servers_first(all, spec) {
-                if !depends_on.contains(&d) {
-                    depends_on.push(d);
-                }
-            }
+            push_new(&mut depends_on, service_connect::servers_first(all, spec));
             (None, Some(config), depends_on)
         }
         None => (

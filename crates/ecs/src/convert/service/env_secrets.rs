@@ -42,9 +42,7 @@ pub fn read(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> (Vec<ContainerSecret>
                     name: var,
                     value_from,
                 });
-                if !grants.contains(&grant) {
-                    grants.push(grant);
-                }
+                crate::convert::push_new(&mut grants, [grant]);
             }
             Err(why) => ctx.error(
                 &at,

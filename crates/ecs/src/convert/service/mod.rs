@@ -79,7 +79,6 @@ pub fn services(
         );
     }
     let sidecars = sidecars::plan(ctx);
-    ctx.sidecar_main = sidecars.main_of.clone();
     let connect = service_connect::plan(ctx);
     let mut ids = BTreeMap::new();
     for name in &names {
@@ -90,14 +89,14 @@ pub fn services(
     }
     for name in names {
         // A sidecar is written with the service whose task it joins.
-        if sidecars.main_of.contains_key(name) {
+        if ctx.sidecar_main.contains_key(name) {
             continue;
         }
         let Some(id) = ids.get(name) else { continue };
         let path = KeyPath::root().key("services").key(name);
         let mut joined = read::Joined::default();
         let mut riders = Vec::new();
-        for side in sidecars.of.get(name).into_iter().flatten() {
+        for side in sidecars.get(name).into_iter().flatten() {
             let Some(side_id) = ids.get(side) else {
                 continue;
             };
@@ -120,7 +119,7 @@ pub fn services(
         }
         let service = &project.services[name.as_str()];
         let mut spec = read::service(ctx, name, id, service, &path, lb, secrets, &joined);
-        if !sidecars.of.contains_key(name.as_str())
+        if !sidecars.contains_key(name.as_str())
             && service.extensions.contains_key("x-aws-essential")
         {
             ctx.warn(
@@ -132,7 +131,7 @@ pub fn services(
         for (side, _, _) in &riders {
             sidecars::absorb(&mut spec, side);
         }
-        plans.push(emit(ctx, &mut spec, service, lb, riders, connect.as_ref()));
+        plans.push(emit(ctx, &spec, service, lb, riders, connect.as_ref()));
     }
     plans
 }
@@ -140,7 +139,7 @@ pub fn services(
 /// Every resource of one service, from its spec.
 fn emit(
     ctx: &mut Ctx,
-    spec: &mut ServiceSpec,
+    spec: &ServiceSpec,
     service: &compose::model::Service,
     lb: &LoadBalancerPlan,
     riders: Vec<(ServiceSpec, &compose::model::Service, bool)>,
@@ -157,7 +156,6 @@ fn emit(
         let theirs = containers::all(ctx, &side, s, lb);
         sidecars::join(&mut containers, &main, &side, theirs, essential);
     }
-    let spec = &*spec;
     let count = containers.containers.len();
     if count > crate::limits::MAX_CONTAINERS_PER_TASK {
         ctx.error(

@@ -78,11 +78,7 @@ pub fn service(
     variables.retain(|v| from_params.iter().all(|p| p.name != v.name));
     variables.extend(from_params);
     grants.extend(params_grants);
-    for g in grants {
-        if !secret_files.grants.contains(&g) {
-            secret_files.grants.push(g);
-        }
-    }
+    crate::convert::push_new(&mut secret_files.grants, grants);
     secret_files.variables = variables;
     let facts = deployment::Facts {
         name,

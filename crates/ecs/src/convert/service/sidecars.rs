@@ -7,23 +7,16 @@
 
 use super::spec::ServiceSpec;
 use crate::cfn::resources::{ContainerDefinition, ContainerDependency};
-use crate::convert::Ctx;
+use crate::convert::{Ctx, push_new};
 use compose::model::Service;
 use compose::node::KeyPath;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Which services ride in which task.
-#[derive(Debug, Default)]
-pub struct Sidecars {
-    /// Main service → its sidecars, in name order.
-    pub of: BTreeMap<String, Vec<String>>,
-    /// Sidecar → the main service whose task it joins.
-    pub main_of: BTreeMap<String, String>,
-}
-
 /// Follow every `network_mode: service:…` to the service that owns the
 /// namespace (a chain ends at one), refusing cycles and published ports.
-pub fn plan(ctx: &mut Ctx) -> Sidecars {
+/// Fills `ctx.sidecar_main` (sidecar → main) and returns main → its
+/// sidecars, in name order.
+pub fn plan(ctx: &mut Ctx) -> BTreeMap<String, Vec<String>> {
     let services = &ctx.project.services;
     let mut names: Vec<&String> = services.keys().collect();
     names.sort();
@@ -38,18 +31,13 @@ pub fn plan(ctx: &mut Ctx) -> Sidecars {
             if let Some(known) = main_of.get(at) {
                 break *known;
             }
+            // The loader refuses such cycles (they are `depends_on`
+            // cycles to Compose, named there in full); this only guards.
             if !on_walk.insert(at) {
-                let start = walk.iter().position(|w| *w == at).unwrap_or(0);
-                let mut cycle = walk[start..].to_vec();
-                cycle.push(at);
-                if cycle.len() > 12 {
-                    cycle.drain(5..cycle.len() - 5);
-                    cycle.insert(5, "…");
-                }
                 let path = KeyPath::root().key("services").key(at).key("network_mode");
                 ctx.error(
                     &path,
-                    format!("network_mode makes a cycle: {}", cycle.join(" → ")),
+                    format!("network_mode of {at} leads back to itself"),
                     "let one of them own the network: remove its `network_mode`",
                 );
                 break None;
@@ -65,7 +53,8 @@ pub fn plan(ctx: &mut Ctx) -> Sidecars {
             main_of.insert(w, main);
         }
     }
-    let mut out = Sidecars::default();
+    let mut of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut sidecar_main = BTreeMap::new();
     for name in names {
         let (Some(Some(main)), Some(_)) = (
             main_of.get(name.as_str()),
@@ -81,13 +70,11 @@ pub fn plan(ctx: &mut Ctx) -> Sidecars {
                 format!("publish the port on {main}: containers of one task share localhost"),
             );
         }
-        out.of
-            .entry(main.to_string())
-            .or_default()
-            .push(name.clone());
-        out.main_of.insert(name.clone(), main.to_string());
+        of.entry(main.to_string()).or_default().push(name.clone());
+        sidecar_main.insert(name.clone(), main.to_string());
     }
-    out
+    ctx.sidecar_main = sidecar_main;
+    of
 }
 
 /// The service whose network namespace this one joins.
@@ -141,11 +128,10 @@ pub fn essential(ctx: &mut Ctx, s: &Service, path: &KeyPath) -> bool {
 /// secrets the execution role reads, EFS volumes, and service order.
 pub fn absorb(main: &mut ServiceSpec, side: &ServiceSpec) {
     let iam = &mut main.iam;
-    for p in &side.iam.managed_policies {
-        if !iam.managed_policies.contains(p) {
-            iam.managed_policies.push(p.clone());
-        }
-    }
+    push_new(
+        &mut iam.managed_policies,
+        side.iam.managed_policies.iter().cloned(),
+    );
     iam.task_policies
         .extend(side.iam.task_policies.iter().cloned());
     if let Some(doc) = &side.iam.role_document {
@@ -162,23 +148,18 @@ pub fn absorb(main: &mut ServiceSpec, side: &ServiceSpec) {
             }
         }
     }
-    for g in &side.secrets.grants {
-        if !main.secrets.grants.contains(g) {
-            main.secrets.grants.push(g.clone());
-        }
-    }
-    for v in &side.storage.efs_volumes {
-        if !main.storage.efs_volumes.contains(v) {
-            main.storage.efs_volumes.push(v.clone());
-        }
-    }
+    push_new(
+        &mut main.secrets.grants,
+        side.secrets.grants.iter().cloned(),
+    );
+    push_new(
+        &mut main.storage.efs_volumes,
+        side.storage.efs_volumes.iter().cloned(),
+    );
     main.storage.writes_efs |= side.storage.writes_efs;
     let own = format!("{}Service", main.id);
-    for d in &side.depends_on {
-        if *d != own && !main.depends_on.contains(d) {
-            main.depends_on.push(d.clone());
-        }
-    }
+    let others = side.depends_on.iter().filter(|d| **d != own).cloned();
+    push_new(&mut main.depends_on, others);
 }
 
 /// Add a sidecar's containers and volumes to its main service's task.
