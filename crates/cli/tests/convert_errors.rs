@@ -610,7 +610,8 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "essential-on-a-main-service",
-        compose: "services:\n  web:\n    image: nginx\n    x-aws-essential: false\n",
+        // web has a sidecar: the key is still web's own container's, and ignored.
+        compose: "services:\n  web:\n    image: nginx\n    x-aws-essential: false\n  proxy:\n    image: envoy\n    network_mode: service:web\n",
         args: &["--strict"],
         expect: &[
             "services.web.x-aws-essential",

@@ -119,9 +119,7 @@ pub fn services(
         }
         let service = &project.services[name.as_str()];
         let mut spec = read::service(ctx, name, id, service, &path, lb, secrets, &joined);
-        if !sidecars.contains_key(name.as_str())
-            && service.extensions.contains_key("x-aws-essential")
-        {
+        if service.extensions.contains_key("x-aws-essential") {
             ctx.warn(
                 &path.key("x-aws-essential"),
                 "`x-aws-essential` is ignored: a service's own container is always essential",
