@@ -224,9 +224,19 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, default_value_t = DocFormat::Yaml)]
     pub format: DocFormat,
 
-    /// Save to file (default to stdout)
+    /// Save to file (default to stdout); child stacks go beside it, as
+    /// FILE's name with `.<Child>` before its extension
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Write the child stacks' templates to this directory, as <Child>.yaml
+    /// (or .json)
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// Split into a root stack and child stacks even when one stack would do
+    #[arg(long)]
+    pub nested_stacks: bool,
 
     /// Treat warnings (ignored Compose keys) as errors
     #[arg(long)]
@@ -299,6 +309,11 @@ pub struct UpArgs {
     /// Show what would change (a change set), change nothing
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Deploy as a root stack and child stacks even when one stack would do
+    /// (a project deployed that way stays so)
+    #[arg(long)]
+    pub nested_stacks: bool,
 
     /// Stop waiting after this many seconds (the deployment goes on)
     #[arg(long, value_name = "SECONDS")]

@@ -37,6 +37,11 @@ pub fn warning(msg: &str) {
     emit(&format!("WARN {msg}\n"));
 }
 
+/// Information on stderr, beside the output on stdout.
+pub fn note(msg: &str) {
+    emit(&format!("{msg}\n"));
+}
+
 /// A warning about the input: where, what, and what to do.
 pub fn input_warning(w: &compose::Error) {
     match w.help() {

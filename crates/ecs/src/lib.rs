@@ -9,6 +9,7 @@ pub mod convert;
 pub mod extensions;
 pub mod limits;
 pub mod names;
+pub mod nested;
 pub mod overlay;
 pub mod params;
 pub mod sizing;
@@ -24,9 +25,13 @@ pub enum Format {
 }
 
 impl Conversion {
-    /// The final template as JSON: generated resources with the
-    /// `x-aws-cloudformation` overlay applied.
+    /// The final template as JSON (the root one, when the project is
+    /// split): generated resources with the `x-aws-cloudformation` overlay
+    /// applied.
     pub fn value(&self) -> serde_json::Value {
+        if let Some(split) = &self.nested {
+            return split.root.clone();
+        }
         let mut v = self.template.to_value();
         if let Some(o) = &self.overlay {
             overlay::apply(&mut v, o);
@@ -34,8 +39,29 @@ impl Conversion {
         v
     }
 
-    /// Render the template, or say which CloudFormation limit it breaks.
+    /// Render the template (the root one, when split), or say which
+    /// CloudFormation limit it, or a child, breaks.
     pub fn render(&self, format: Format) -> Result<String, Vec<String>> {
+        if let Some(split) = &self.nested {
+            let mut broken = Vec::new();
+            for c in &split.children {
+                let counts = limits::Counts::of_value(&c.template, c.body.len());
+                broken.extend(
+                    limits::check(&counts)
+                        .into_iter()
+                        .map(|b| format!("child stack {}: {b}", c.id)),
+                );
+            }
+            let root = &split.root;
+            if let Err(b) = checked(root, |bytes| limits::Counts::of_value(root, bytes)) {
+                broken.extend(b.into_iter().map(|b| format!("root stack: {b}")));
+            }
+            return if broken.is_empty() {
+                Ok(render_as(root, format))
+            } else {
+                Err(broken)
+            };
+        }
         // Without an overlay the typed template is written out directly:
         // going through a `serde_json::Value` doubled the cost of rendering.
         match &self.overlay {
@@ -56,8 +82,43 @@ impl Conversion {
             }
         }
     }
+
+    /// The child stacks' templates, by logical ID (none unless split).
+    pub fn render_children(&self, format: Format) -> Vec<(String, String)> {
+        self.nested
+            .iter()
+            .flat_map(|s| &s.children)
+            .map(|c| (c.id.clone(), render_as(&c.template, format)))
+            .collect()
+    }
 }
 
+/// Does the template, with its overlay, fit in one stack?
+pub(crate) fn fits_one_stack(t: &cfn::Template, overlay: Option<&serde_json::Value>) -> bool {
+    let over = |n: usize, limit: usize| n > limit;
+    match overlay {
+        None => {
+            if over(t.resources.len(), limits::MAX_RESOURCES)
+                || over(t.parameters.len(), limits::MAX_PARAMETERS)
+                || over(t.outputs.len(), limits::MAX_OUTPUTS)
+            {
+                return false;
+            }
+            checked(t, |bytes| limits::Counts {
+                resources: t.resources.len(),
+                parameters: t.parameters.len(),
+                outputs: t.outputs.len(),
+                bytes,
+            })
+            .is_ok()
+        }
+        Some(o) => {
+            let mut v = t.to_value();
+            overlay::apply(&mut v, o);
+            checked(&v, |bytes| limits::Counts::of_value(&v, bytes)).is_ok()
+        }
+    }
+}
 /// The size limit applies to what `up` sends: the compact JSON body.
 fn checked<T: serde::Serialize>(
     template: &T,

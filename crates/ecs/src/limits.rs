@@ -7,6 +7,13 @@ pub const MAX_PARAMETERS: usize = 200;
 pub const MAX_OUTPUTS: usize = 200;
 pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
 
+/// Child stacks of a split project: a service's is one of this many
+/// buckets, chosen from its name alone, so no edit of another service moves
+/// it. At about 20 resources a service (a heavy one), 256 buckets hold
+/// thousands of services, and the root's 256 stack resources leave room for
+/// what the services share.
+pub const CHILD_STACK_BUCKETS: u64 = 256;
+
 /// Listeners per load balancer (an Elastic Load Balancing quota): each
 /// published port is one listener.
 pub const MAX_LISTENERS_PER_LOAD_BALANCER: usize = 50;

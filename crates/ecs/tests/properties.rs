@@ -134,3 +134,101 @@ proptest! {
         prop_assert_eq!(from_json, from_yaml);
     }
 }
+
+/// Services by name, as Compose text.
+fn project_text(services: &std::collections::BTreeMap<String, String>) -> String {
+    let mut text = String::from("services:\n");
+    for (name, body) in services {
+        let _ = write!(text, "  {name}:\n{body}");
+    }
+    text.push_str("volumes:\n  data: {}\n  cache: {}\n");
+    text
+}
+
+/// Service → (its child stack, that child's uploaded body), split into
+/// nested stacks.
+fn placement(text: &str) -> Option<std::collections::BTreeMap<String, (String, String)>> {
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = load_text(dir.path(), text).ok()?;
+    let options = ecs::Options {
+        nested: true,
+        ..Default::default()
+    };
+    let c = ecs::convert(&loaded.project, &loaded.positions, &options).ok()?;
+    let split = c.nested.expect("asked for nested stacks");
+    Some(
+        split
+            .children
+            .iter()
+            .flat_map(|c| {
+                c.services
+                    .iter()
+                    .map(|s| (s.clone(), (c.id.clone(), c.body.clone())))
+            })
+            .collect(),
+    )
+}
+
+/// A service without ports or volumes: nothing it shares with others.
+fn plain_service() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec!["nginx", "redis:7", "ghcr.io/acme/api:1.2"]),
+        prop::option::of(0i64..4),
+    )
+        .prop_map(|(image, replicas)| {
+            let mut s = format!("    image: {image}\n");
+            if let Some(r) = replicas {
+                let _ = writeln!(s, "    deploy:\n      replicas: {r}");
+            }
+            s
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Adding or removing a service never moves another to a different
+    /// child stack (a move is a delete and a create).
+    #[test]
+    fn adding_or_removing_a_service_moves_no_other(
+        services in prop::collection::btree_map("[a-z][a-z0-9-]{0,10}", service(), 2..12),
+        extra in ("[a-z][a-z0-9-]{0,10}", service()),
+        remove in any::<prop::sample::Index>(),
+    ) {
+        let Some(before) = placement(&project_text(&services)) else { return Ok(()); };
+        let mut added = services.clone();
+        added.insert(extra.0.clone(), extra.1);
+        let mut removed = services.clone();
+        let gone = remove.get(&services.keys().cloned().collect::<Vec<_>>()).clone();
+        removed.remove(&gone);
+        for (changed, after) in [(&extra.0, placement(&project_text(&added))), (&gone, placement(&project_text(&removed)))] {
+            let Some(after) = after else { continue };
+            for (service, (child, _)) in &before {
+                if service != changed {
+                    prop_assert_eq!(Some(child), after.get(service).map(|(c, _)| c), "{} moved", service);
+                }
+            }
+        }
+    }
+
+    /// Services that share nothing: every child stack without the added or
+    /// removed service keeps the very same template.
+    #[test]
+    fn other_child_templates_stay_byte_identical(
+        services in prop::collection::btree_map("[a-z][a-z0-9-]{0,10}", plain_service(), 2..12),
+        extra in ("[a-z][a-z0-9-]{0,10}", plain_service()),
+    ) {
+        prop_assume!(!services.contains_key(&extra.0));
+        // (Names that clash once normalized do not convert.)
+        let Some(before) = placement(&project_text(&services)) else { return Ok(()); };
+        let mut added = services.clone();
+        added.insert(extra.0.clone(), extra.1);
+        let Some(after) = placement(&project_text(&added)) else { return Ok(()); };
+        let home = &after[&extra.0].0;
+        for (service, (child, body)) in &before {
+            if child != home {
+                prop_assert_eq!(Some(body), after.get(service).map(|(_, b)| b), "{}'s child changed", service);
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 use super::{Failure, Outcome, load_project};
 use crate::aws::Aws;
 use crate::cli::{AwsArgs, ConvertArgs, DocFormat, ProjectArgs};
+use std::path::{Path, PathBuf};
 
 /// Convert a loaded project, printing warnings; used by `convert` and `up`.
 pub fn conversion(
@@ -35,6 +36,8 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &ConvertArgs) -
         strict: args.strict,
         launch_type: args.launch_type.map(Into::into),
         params: crate::ecs_params::apply(&mut loaded, args.ecs_params.as_deref())?,
+        nested: args.nested_stacks,
+        placement: None,
     };
     let conversion = conversion(&loaded, &options)?;
     let format = match args.format {
@@ -49,13 +52,66 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &ConvertArgs) -
             return Err(too_large(&broken));
         }
     };
+    let write = |path: &Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    let children = conversion.render_children(format);
+    let ext = match format {
+        ecs::Format::Json => "json",
+        ecs::Format::Yaml => "yaml",
+    };
     match &args.output {
-        Some(path) => std::fs::write(path, &text)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        Some(path) => write(path, &text)?,
         None => print!("{text}"),
     }
-    super::exit_without_freeing((loaded, conversion, text));
+    if !children.is_empty() {
+        let beside = |id: &str| match (&args.output_dir, &args.output) {
+            (Some(dir), _) => Some(dir.join(format!("{id}.{ext}"))),
+            (None, Some(file)) => Some(child_path(file, id)),
+            (None, None) => None,
+        };
+        if let Some(dir) = &args.output_dir {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        for (id, text) in &children {
+            if let Some(path) = beside(id) {
+                write(&path, text)?;
+            }
+        }
+        match beside(&children[0].0) {
+            Some(first) => crate::report::note(&format!(
+                "nested stacks: the root and {} child stacks, written beside it ({}, …)",
+                children.len(),
+                first.display()
+            )),
+            None => crate::report::note(&format!(
+                "nested stacks: {} child stacks ({}, …) not written; write them with -o FILE or --output-dir DIR",
+                children.len(),
+                children[0].0
+            )),
+        }
+    }
+    super::exit_without_freeing((loaded, conversion, text, children));
     Ok(())
+}
+
+/// `out/stack.yaml` → `out/stack.Services3F.yaml`.
+fn child_path(file: &Path, id: &str) -> PathBuf {
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| ["yaml", "yml", "json"].contains(e));
+    let mut name = match ext {
+        Some(_) => file.with_extension(""),
+        None => file.to_path_buf(),
+    }
+    .into_os_string();
+    name.push(format!(".{id}"));
+    if let Some(ext) = ext {
+        name.push(format!(".{ext}"));
+    }
+    PathBuf::from(name)
 }
 
 /// `convert --resolve-image-digests`: registries are asked; AWS only when

@@ -17,6 +17,8 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Out
         strict: args.strict,
         launch_type: args.launch_type.map(Into::into),
         params: crate::ecs_params::apply(&mut loaded, args.ecs_params.as_deref())?,
+        nested: args.nested_stacks,
+        placement: None,
     };
     // Convert once before any AWS call: a project ECS cannot run stops
     // here, offline, with every error (warnings come with the conversion

@@ -138,3 +138,38 @@ pub fn json_diff(a: &serde_json::Value, b: &serde_json::Value) -> Vec<String> {
     walk(a, b, String::new(), &mut out);
     out
 }
+
+/// A generated app of `n` realistic services: shared settings through an
+/// anchor, a health check, limits, a volume (most share one, every tenth has
+/// its own), `depends_on` chains of five, and a published port on the first
+/// 35 (a load balancer takes 50 listeners; the rest `expose`). One stack
+/// holds 50 of them (494 resources), not 51.
+pub fn generated_app(n: usize) -> String {
+    let mut y = String::from(
+        "name: generated\nx-common: &common\n  image: public.ecr.aws/nginx/nginx:1.27\n  \
+         healthcheck:\n    test: [\"CMD\", \"curl\", \"-f\", \"http://localhost/\"]\n    interval: 30s\n  \
+         deploy:\n    resources: {limits: {cpus: \"0.25\", memory: 512M}}\nservices:\n",
+    );
+    for i in 0..n {
+        y.push_str(&format!("  svc{i}:\n    <<: *common\n"));
+        y.push_str(&format!("    environment: {{SERVICE: svc{i}}}\n"));
+        if i < 35 {
+            y.push_str(&format!("    ports: [\"{}:80\"]\n", 8000 + i));
+        } else {
+            y.push_str("    expose: [\"80\"]\n");
+        }
+        if i % 10 == 0 {
+            y.push_str(&format!("    volumes: [\"own{i}:/own\"]\n"));
+        } else {
+            y.push_str("    volumes: [\"data:/data\"]\n");
+        }
+        if i % 5 != 0 {
+            y.push_str(&format!("    depends_on: [svc{}]\n", i - 1));
+        }
+    }
+    y.push_str("volumes:\n  data: {}\n");
+    for i in (0..n).step_by(10) {
+        y.push_str(&format!("  own{i}: {{}}\n"));
+    }
+    y
+}

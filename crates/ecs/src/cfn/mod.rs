@@ -222,11 +222,20 @@ pub struct Template {
     pub conditions: IndexMap<String, Expr>,
     pub resources: IndexMap<String, Resource>,
     pub outputs: IndexMap<String, Output>,
+    /// Logical ID → the Compose service a resource belongs to (shared
+    /// resources have none): what a split into nested stacks moves.
+    pub owners: std::collections::HashMap<String, String>,
+    /// The service whose resources are being added, if any.
+    pub owner: Option<String>,
 }
 
 impl Template {
     pub fn add(&mut self, logical_id: impl Into<String>, resource: Resource) {
-        self.resources.insert(logical_id.into(), resource);
+        let id = logical_id.into();
+        if let Some(owner) = &self.owner {
+            self.owners.insert(id.clone(), owner.clone());
+        }
+        self.resources.insert(id, resource);
     }
 
     /// The template as a JSON value (with every key in its final order).

@@ -137,6 +137,8 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
         let Some(plan) = plans.iter().find(|s| s.name == p.service) else {
             continue;
         };
+        // A port's target group, listener and ingress go with its service.
+        ctx.t.owner = Some(p.service.clone());
         if kind == Kind::Network
             && p.protocol == Protocol::Udp
             && lb.tcp_target_of(&p.service).is_none()
@@ -159,6 +161,7 @@ pub fn emit(ctx: &mut Ctx, lb: &LoadBalancerPlan, plans: &[ServicePlan]) {
         ctx.t.add(p.target_group_id(), Resource::new(group));
         ctx.t.add(p.listener_id(), Resource::new(listener));
         task_ingress(ctx, lb, p, plan, &mut admitted);
+        ctx.t.owner = None;
     }
     for r in &lb.redirects {
         ctx.t.add(

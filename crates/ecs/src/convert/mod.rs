@@ -46,6 +46,11 @@ pub struct Options {
     /// `ecs-params.yml`: what only ECS can say (its Compose-like values
     /// are laid over the project before conversion).
     pub params: Option<crate::params::ParamsFile>,
+    /// Split into nested stacks even when one stack would do.
+    pub nested: bool,
+    /// The deployed root's placement of services in child stacks: the
+    /// project stays split, and every deployed service where it is.
+    pub placement: Option<crate::nested::Placement>,
 }
 
 /// Where tasks run.
@@ -95,6 +100,8 @@ pub struct Conversion {
     pub existing_load_balancer: Option<ExistingLoadBalancer>,
     /// What the tasks need of the subnets `up` chooses.
     pub network: NetworkNeeds,
+    /// The root and child stacks, when the project needs more than one.
+    pub nested: Option<crate::nested::Split>,
 }
 
 /// A load balancer the project uses instead of creating one.
@@ -354,9 +361,16 @@ pub fn convert(
     ctx.errors
         .splice(errors_before..errors_before, findings.errors);
 
-    if let Some(o) = &overlay {
-        let overlay = serde_json::Value::Object(o.clone());
-        for unmatched in crate::overlay::unmatched(&overlay, &ctx.t.to_value()) {
+    let mut overlay = overlay;
+    if let Some(o) = &mut overlay {
+        let whole = serde_json::Value::Object(o.clone());
+        for unmatched in crate::overlay::unmatched(&whole, &ctx.t.to_value()) {
+            // Left in, a part of a resource would be a resource without a type.
+            if let [section, id] = unmatched.as_slice()
+                && let Some(entries) = o.get_mut(section).and_then(|s| s.as_object_mut())
+            {
+                entries.remove(id);
+            }
             let mut path = root.key("x-aws-cloudformation");
             for k in &unmatched {
                 path = path.key(k);
@@ -369,6 +383,9 @@ pub fn convert(
             );
         }
     }
+
+    let overlay = overlay.map(serde_json::Value::Object);
+    let nested = split(&mut ctx, options, overlay.as_ref());
 
     // Report in file order.
     let position = |e: &Error| {
@@ -386,13 +403,80 @@ pub fn convert(
     }
     Ok(Conversion {
         template: ctx.t,
-        overlay: overlay.map(serde_json::Value::Object),
+        overlay,
+        nested,
         warnings: ctx.warnings,
         secret_parameters: ctx.secret_parameters,
         filesystem_parameters: ctx.filesystem_parameters,
         existing_load_balancer: ctx.existing_load_balancer,
         network,
     })
+}
+
+/// Nested stacks when asked for, when the deployed project has them, or when
+/// one stack would break a CloudFormation limit.
+fn split(
+    ctx: &mut Ctx,
+    options: &Options,
+    overlay: Option<&serde_json::Value>,
+) -> Option<crate::nested::Split> {
+    let wanted =
+        options.nested || options.placement.is_some() || !crate::fits_one_stack(&ctx.t, overlay);
+    if !wanted || ctx.t.owners.is_empty() || !ctx.errors.is_empty() {
+        return None;
+    }
+    let empty = crate::nested::Placement::new();
+    let placement = options.placement.as_ref().unwrap_or(&empty);
+    match crate::nested::split(&ctx.t, placement, overlay, ctx.name()) {
+        Ok(split) => {
+            warn_unordered(ctx, &split.unordered);
+            Some(split)
+        }
+        Err(e) => {
+            ctx.errors.push(Error::new(format!(
+                "cannot split the project into nested stacks: {e}"
+            )));
+            None
+        }
+    }
+}
+
+/// `depends_on` orderings the child stacks cannot keep: each by name, or
+/// one warning for many (a long chain through many buckets).
+fn warn_unordered(ctx: &mut Ctx, unordered: &[(String, String)]) {
+    const EACH: usize = 5;
+    let help = "CloudFormation orders whole child stacks, and these already wait for each other the other way";
+    let at = |(service, dependency): &(String, String)| {
+        KeyPath::root()
+            .key("services")
+            .key(service)
+            .key("depends_on")
+            .key(dependency)
+    };
+    if unordered.len() <= EACH {
+        for pair in unordered {
+            let (service, dependency) = pair;
+            ctx.warn(
+                &at(pair),
+                format!("{service} may start before {dependency}, in another child stack"),
+                help,
+            );
+        }
+    } else {
+        let some: Vec<String> = unordered[..3]
+            .iter()
+            .map(|(s, d)| format!("{s} after {d}"))
+            .collect();
+        ctx.warn(
+            &at(&unordered[0]),
+            format!(
+                "{} `depends_on` orderings cross child stacks and are not kept ({}, …)",
+                unordered.len(),
+                some.join(", ")
+            ),
+            help,
+        );
+    }
 }
 
 fn outputs(ctx: &mut Ctx, lb: &ports::LoadBalancerPlan) {

@@ -19,6 +19,9 @@ pub struct VolumePlan {
     /// The group of the mount targets we create, which admits NFS from the
     /// services that mount the volume.
     pub mount_group: Option<String>,
+    /// Every resource written for it: a volume only one service mounts
+    /// goes with that service into its nested stack.
+    pub resources: Vec<String>,
 }
 
 const EFS_OPTIONS: &[&str] = &[
@@ -47,6 +50,7 @@ pub fn volumes(ctx: &mut Ctx) {
         let Some(norm) = ctx.register_name(&mut table, "volumes", key, &path) else {
             continue;
         };
+        let first = ctx.t.resources.len();
         if !vol.driver.is_empty() && vol.driver != "local" {
             ctx.warn(
                 &path.key("driver"),
@@ -255,6 +259,7 @@ pub fn volumes(ctx: &mut Ctx) {
                 access_point,
                 mount_targets,
                 mount_group,
+                resources: ctx.t.resources.keys().skip(first).cloned().collect(),
             },
         );
     }
@@ -293,6 +298,12 @@ fn file_system_policy() -> serde_json::Value {
 pub fn mount_access(ctx: &mut Ctx, plans: &[super::service::ServicePlan]) {
     let volumes = ctx.volumes.clone();
     for (key, volume) in &volumes {
+        let mut users = plans.iter().filter(|p| p.efs_volumes.contains(key));
+        if let (Some(only), None) = (users.next(), users.next()) {
+            for id in &volume.resources {
+                ctx.t.owners.insert(id.clone(), only.name.clone());
+            }
+        }
         let Some(group) = &volume.mount_group else {
             continue;
         };
@@ -300,6 +311,7 @@ pub fn mount_access(ctx: &mut Ctx, plans: &[super::service::ServicePlan]) {
             let Some(source) = &plan.own_group else {
                 continue;
             };
+            ctx.t.owner = Some(plan.name.clone());
             ctx.t.add(
                 format!("{}NfsFrom{}", volume.id, plan.id),
                 Resource::new(SecurityGroupIngress {
@@ -312,6 +324,7 @@ pub fn mount_access(ctx: &mut Ctx, plans: &[super::service::ServicePlan]) {
                     description: format!("NFS from service {}", plan.name),
                 }),
             );
+            ctx.t.owner = None;
         }
     }
 }

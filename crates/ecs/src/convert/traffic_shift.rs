@@ -137,5 +137,8 @@ fn infrastructure_role(ctx: &mut Ctx) {
         &["AmazonECSInfrastructureRolePolicyForLoadBalancers"],
         vec![ctx.project_tag()],
     );
+    // Shared by every service: it stays in the root stack.
+    let owner = ctx.t.owner.take();
     ctx.t.add(INFRASTRUCTURE_ROLE, Resource::new(role));
+    ctx.t.owner = owner;
 }

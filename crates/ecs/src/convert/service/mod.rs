@@ -129,7 +129,9 @@ pub fn services(
         for (side, _, _) in &riders {
             sidecars::absorb(&mut spec, side);
         }
+        ctx.t.owner = Some(name.clone());
         plans.push(emit(ctx, &spec, service, lb, riders, connect.as_ref()));
+        ctx.t.owner = None;
     }
     plans
 }
