@@ -131,11 +131,14 @@ pub fn cluster_and_services(resources: &[StackResourceSummary]) -> (Option<Strin
     (cluster, services)
 }
 
-/// A deployed project: its stack, template and resources.
+/// A deployed project: its stack, template and resources; those of its
+/// child stacks (nested stacks) are merged in, under their logical IDs.
 pub struct Deployed {
     pub stack: Stack,
     pub template: serde_json::Value,
     pub resources: Vec<StackResourceSummary>,
+    /// The child stacks' parameters (the values the root passed).
+    pub child_parameters: Vec<(String, String)>,
 }
 
 impl Deployed {
@@ -167,6 +170,12 @@ impl Deployed {
             .iter()
             .find(|p| p.parameter_key() == Some(key))
             .and_then(|p| p.parameter_value())
+            .or_else(|| {
+                self.child_parameters
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+            })
     }
 
     /// The ECS cluster the services run in: the stack's own, or the one
@@ -191,11 +200,55 @@ pub async fn deployed(aws: &Aws, name: &str) -> Result<Option<Deployed>, Failure
     };
     let template = template(&cfn, name).await?;
     let resources = resources(&cfn, name).await?;
-    Ok(Some(Deployed {
+    let mut d = Deployed {
         stack,
         template,
         resources,
-    }))
+        child_parameters: Vec::new(),
+    };
+    let children: Vec<String> = d
+        .resources
+        .iter()
+        .filter(|r| r.resource_type() == Some("AWS::CloudFormation::Stack"))
+        .filter_map(|r| r.physical_resource_id().filter(|id| !id.is_empty()))
+        .map(str::to_string)
+        .collect();
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
+    let read = stream::iter(children.iter().map(|id| child(&cfn, id)))
+        .buffered(8)
+        .try_collect::<Vec<_>>()
+        .await?;
+    for (stack, template, resources) in read.into_iter().flatten() {
+        if let (Some(all), Some(theirs)) = (
+            d.template["Resources"].as_object_mut(),
+            template["Resources"].as_object(),
+        ) {
+            all.extend(theirs.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        d.resources.extend(resources);
+        d.child_parameters.extend(
+            stack
+                .parameters()
+                .iter()
+                .filter_map(|p| Some((p.parameter_key()?.into(), p.parameter_value()?.into()))),
+        );
+    }
+    Ok(Some(d))
+}
+
+/// A child stack: itself, its template, its resources (`None` once gone).
+async fn child(
+    cfn: &Client,
+    id: &str,
+) -> Result<Option<(Stack, serde_json::Value, Vec<StackResourceSummary>)>, Failure> {
+    let Some(stack) = describe(cfn, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        stack,
+        template(cfn, id).await?,
+        resources(cfn, id).await?,
+    )))
 }
 
 /// The deployed project, or an error that says to deploy it first.

@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -1709,4 +1710,114 @@ fn a_tag_on_a_registry_resolves_to_its_digest_and_a_re_push_rolls_out() {
     std::fs::remove_file(app.path(".docker/config.json")).unwrap();
     let err = app.run(&moto, &["up"]).fails().stderr();
     has(&err, &format!("cannot resolve image {image} to a digest"));
+}
+
+/// A project of `names` workers that scale on CPU (120 of them are over
+/// 500 resources), and the overlay moto needs (see tests/moto/app/moto.yaml:
+/// moto cannot create what these point at).
+fn workers(app: &App, names: &[String]) {
+    let mut compose = String::from("name: many\nservices:\n");
+    let mut overlay = String::from(
+        "x-aws-cloudformation:\n  Resources:\n    LogGroup:\n      Properties:\n        KmsKeyId: null\n    LogsKey:\n      Properties:\n        Tags: null\n",
+    );
+    for name in names {
+        compose.push_str(&format!(
+            "  {name}:\n    image: {ECR}/busybox:1.36\n    command: [\"sleep\", \"infinity\"]\n    \
+             deploy:\n      x-aws-autoscaling: {{cpu: 70, max: 3}}\n"
+        ));
+        // moto has no Cloud Map in CloudFormation: a child stack could not
+        // be given the namespace, so the discovery entries go too.
+        let id = ecs::names::normalize(name);
+        overlay.push_str(&format!(
+            "    {id}Service:\n      Properties:\n        ServiceRegistries: null\n    {id}ServiceDiscoveryEntry: null\n"
+        ));
+    }
+    std::fs::write(app.path("compose.yaml"), compose).unwrap();
+    std::fs::write(app.path("moto.yaml"), overlay).unwrap();
+}
+
+/// Child stack → (stack ID, its ECS services), as deployed.
+fn child_stacks(moto: &Moto) -> BTreeMap<String, (String, String)> {
+    moto.fixture(&["child-stacks", "many"])
+        .lines()
+        .map(|l| {
+            let mut f = l.split(' ');
+            let id = f.next().unwrap().to_string();
+            let stack = f.next().unwrap().to_string();
+            (id, (stack, f.next().unwrap_or_default().to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_large_project_goes_up_as_nested_stacks_grows_by_one_service_and_goes_down() {
+    let moto = Moto::start();
+    let app = App::new();
+    let mut names: Vec<String> = (0..120).map(|i| format!("w{i}")).collect();
+    workers(&app, &names);
+    let up = app.run(&moto, &["up", "--progress", "plain"]).ok();
+    has(&up.stdout(), "Stack many CREATE_COMPLETE");
+    has(&up.stderr(), "child templates in S3 bucket docker-ecs-");
+    let first = child_stacks(&moto);
+    assert!(first.len() > 60, "{} child stacks", first.len());
+    let services: usize = first.values().map(|(_, s)| s.split(',').count()).sum();
+    assert_eq!(services, 120);
+    let bucket = moto.fixture(&["buckets"]);
+    assert!(bucket.starts_with("docker-ecs-"), "{bucket}");
+    assert_eq!(
+        moto.fixture(&["bucket-settings", &bucket]),
+        "Enabled AES256 True {\"com.docker.compose.project\": \"many\"}"
+    );
+
+    // ps finds the services in the child stacks.
+    let ps = app.run(&moto, &["ps", "--format", "json"]).ok().stdout();
+    for name in ["w0", "w57", "w119"] {
+        has(&ps, &format!("\"{name}\""));
+    }
+
+    // One more service, in a child stack of its own (moto replaces a child
+    // stack whose template changes, where AWS updates it in place).
+    let taken: BTreeSet<String> = names.iter().map(|n| ecs::nested::bucket_of(n)).collect();
+    let extra = (0..)
+        .map(|i| format!("extra{i}"))
+        .find(|n| !taken.contains(&ecs::nested::bucket_of(n)))
+        .unwrap();
+    names.push(extra.clone());
+    workers(&app, &names);
+    let dry = app.run(&moto, &["up", "--dry-run"]).ok().stdout();
+    has(&dry, &ecs::nested::bucket_of(&extra));
+    has(&dry, "Dry run: nothing was changed");
+    let again = app.run(&moto, &["up", "--progress", "plain"]).ok();
+    has(&again.stdout(), "Stack many UPDATE_COMPLETE");
+    let second = child_stacks(&moto);
+    assert_eq!(second.len(), first.len() + 1);
+    for (id, deployed) in &first {
+        assert_eq!(
+            second.get(id),
+            Some(deployed),
+            "child stack {id} was touched"
+        );
+    }
+    let new = &second[&ecs::nested::bucket_of(&extra)];
+    assert_eq!(new.1, format!("{}Service", ecs::names::normalize(&extra)));
+    let ps = app.run(&moto, &["ps", "--format", "json"]).ok().stdout();
+    has(&ps, &format!("\"{extra}\""));
+    has(
+        &app.run(&moto, &["up"]).ok().stdout(),
+        "Stack many is up to date",
+    );
+
+    // ls shows one project, not its children.
+    assert_eq!(app.run(&moto, &["ls", "-q"]).ok().stdout(), "many\n");
+
+    let down = app.run(&moto, &["down", "--progress", "plain"]).ok();
+    has(&down.stdout(), "Stack many deleted");
+    has(&down.stdout(), &format!("S3 bucket {bucket}"));
+    assert_eq!(moto.fixture(&["stack-status", "many"]), "NONE");
+    assert_eq!(
+        moto.fixture(&["buckets"]),
+        "",
+        "the template bucket is gone"
+    );
+    assert_eq!(moto.fixture(&["stacks"]), "", "no child stack is left");
 }

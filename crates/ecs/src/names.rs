@@ -15,6 +15,24 @@ pub fn normalize(name: &str) -> String {
     }
 }
 
+/// FNV-1a: a hash that is the same on every platform and in every release
+/// (std's hasher promises neither), for names that must never change.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The project's S3 bucket for nested stack templates: bucket names are
+/// global, so the account and a hash of region and project make it ours.
+pub fn template_bucket(account: &str, region: &str, project: &str) -> String {
+    let h = stable_hash(format!("{region}/{project}").as_bytes());
+    format!("docker-ecs-{account}-{h:016x}")
+}
+
 /// Maps Compose names to normalized names and reports two names that would
 /// produce the same logical IDs (`web-1` and `web1`).
 #[derive(Default)]

@@ -22,13 +22,7 @@ pub type Placement = BTreeMap<String, String>;
 
 /// The child stack of a service that has none yet: its name's bucket.
 pub fn bucket_of(service: &str) -> String {
-    // FNV-1a: the same on every platform and in every release (std's
-    // hasher promises neither).
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in service.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let h = crate::names::stable_hash(service.as_bytes());
     format!("Services{:02X}", h % CHILD_STACK_BUCKETS)
 }
 
@@ -111,7 +105,12 @@ pub fn split(
         home,
         outputs: BTreeMap::new(),
     };
-    let (root_resources, mut child_resources) = s.resources();
+    // Overlays apply to each resource before the wiring, which sees what
+    // they add or remove.
+    let edits = overlay
+        .and_then(|o| o.get("Resources"))
+        .and_then(Value::as_object);
+    let (root_resources, mut child_resources) = s.resources(edits);
     let mut wirings = BTreeMap::new();
     for (child, resources) in &mut child_resources {
         let w = s.wire_child(child, resources);
@@ -121,10 +120,7 @@ pub fn split(
     let mut children = Vec::new();
     for (child, resources) in child_resources {
         let w = &wirings[&child];
-        let mut template = s.child_template(&child, resources, w);
-        if let Some(o) = overlay.and_then(|o| part_of(o, |id| s.home.get(id) == Some(&child))) {
-            crate::overlay::apply(&mut template, &o);
-        }
+        let template = s.child_template(&child, resources, w);
         let body = cfn::to_body(&template);
         let file = format!("{child}-{}.json", content_hash(&body));
         let mut services: Vec<String> = resources_of(&template)
@@ -141,7 +137,7 @@ pub fn split(
         });
     }
     let mut root = s.root_template(root_resources, &children, &wirings, &order, project)?;
-    if let Some(o) = overlay.and_then(|o| part_of(o, |id| !s.home.contains_key(id))) {
+    if let Some(o) = overlay.and_then(|o| rest_of(o, t)) {
         crate::overlay::apply(&mut root, &o);
     }
     Ok(Split {
@@ -160,30 +156,29 @@ fn resources_of(template: &Value) -> impl Iterator<Item = &String> {
 }
 
 /// The first 16 hex digits of the SHA-256 of a body.
-fn content_hash(body: &str) -> String {
+pub fn content_hash(body: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(body.as_bytes());
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The part of an overlay for one template: the `Resources` entries it
-/// holds (`here`), and every other section for the root.
-fn part_of(overlay: &Value, here: impl Fn(&str) -> bool) -> Option<Value> {
-    let root = !here("");
+/// What an overlay does beyond the template's resources: its other
+/// sections, and the resources it adds, for the root.
+fn rest_of(overlay: &Value, t: &Template) -> Option<Value> {
     let mut out = Map::new();
     for (section, v) in overlay.as_object()? {
         if section == "Resources" {
-            let entries: Map<String, Value> = v
+            let added: Map<String, Value> = v
                 .as_object()
                 .into_iter()
                 .flatten()
-                .filter(|(id, _)| here(id))
+                .filter(|(id, _)| !t.resources.contains_key(id.as_str()))
                 .map(|(id, r)| (id.clone(), r.clone()))
                 .collect();
-            if !entries.is_empty() {
-                out.insert(section.clone(), Value::Object(entries));
+            if !added.is_empty() {
+                out.insert(section.clone(), Value::Object(added));
             }
-        } else if root {
+        } else {
             out.insert(section.clone(), v.clone());
         }
     }
@@ -196,11 +191,20 @@ impl<'a> Splitter<'a> {
     /// Every resource as JSON, in the root or in its child. A root group's
     /// inline egress rules to a child's group become rules of their own in
     /// that child: the root cannot name what its children create.
-    fn resources(&self) -> (Resources, BTreeMap<String, Resources>) {
+    fn resources(
+        &self,
+        edits: Option<&Map<String, Value>>,
+    ) -> (Resources, BTreeMap<String, Resources>) {
         let mut root = Resources::new();
         let mut children: BTreeMap<String, Resources> = BTreeMap::new();
         for id in self.t.sorted_ids() {
             let mut v = serde_json::to_value(&self.t.resources[id]).expect("templates serialize");
+            match edits.and_then(|e| e.get(id.as_str())) {
+                // `null` removes the resource.
+                Some(Value::Null) => continue,
+                Some(edit) => crate::overlay::apply(&mut v, edit),
+                None => {}
+            }
             match self.home.get(id.as_str()) {
                 Some(child) => {
                     children

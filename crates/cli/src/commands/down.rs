@@ -26,10 +26,13 @@ async fn down(project: &str, aws_args: &AwsArgs, args: &DownArgs) -> Outcome {
     let aws = Aws::connect(aws_args).await?;
     let cfn = aws.cloudformation();
     let Some(deployed) = stack::deployed(&aws, &stack_name).await? else {
-        println!(
-            "No stack for project {project} in {}: nothing to remove",
-            aws.region
-        );
+        // A dry run of nested stacks may have left templates behind.
+        if !remove_template_bucket(&aws, project).await? {
+            println!(
+                "No stack for project {project} in {}: nothing to remove",
+                aws.region
+            );
+        }
         return Ok(());
     };
     if let Some(owner) = stack::project_of(&deployed.stack)
@@ -69,6 +72,7 @@ async fn down(project: &str, aws_args: &AwsArgs, args: &DownArgs) -> Outcome {
     let timeout = args.wait_timeout.map(Duration::from_secs);
     deploy::follow(&aws, &id, after, &mut display, timeout, "deleting").await?;
     println!("Stack {stack_name} deleted");
+    remove_template_bucket(&aws, project).await?;
     for r in &retained {
         println!("Retained: {r}");
     }
@@ -79,6 +83,18 @@ async fn down(project: &str, aws_args: &AwsArgs, args: &DownArgs) -> Outcome {
         );
     }
     Ok(())
+}
+
+/// The bucket of the nested stacks' templates, once nothing reads them;
+/// `true` when there was one.
+async fn remove_template_bucket(aws: &Aws, project: &str) -> Result<bool, Failure> {
+    let account = aws.caller_account().await?;
+    let name = ecs::names::template_bucket(&account, &aws.region, project);
+    let removed = deploy::bucket::remove(aws, &name).await?;
+    if removed {
+        println!("S3 bucket {name} (templates of the nested stacks) removed");
+    }
+    Ok(removed)
 }
 
 fn describe_retained(resource: &serde_json::Value, logical: &str, physical: &str) -> String {

@@ -74,6 +74,10 @@ async fn list(aws_args: &AwsArgs) -> Result<Vec<Project>, Failure> {
             let Some(project) = stack::project_of(s) else {
                 continue;
             };
+            // A child stack carries its project's tag too: it is not a project.
+            if s.parent_id().is_some() {
+                continue;
+            }
             let status = stack::status(s).to_string();
             let updated = s
                 .last_updated_time()

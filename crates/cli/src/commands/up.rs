@@ -124,17 +124,34 @@ async fn up(
     let aws = Aws::connect(aws_args).await?;
     let account = aws.caller_account().await?;
     pin_images(&aws, aws_args, loaded, args).await?;
-    let conversion = super::convert::conversion(loaded, options)?;
+    let cfn = aws.cloudformation();
+    // A project deployed as nested stacks stays so, every service in the
+    // child stack it has (a move would replace it).
+    let placement = match stack::describe(&cfn, &stack_name).await? {
+        Some(_) => ecs::nested::placement_of(&stack::template(&cfn, &stack_name).await?),
+        None => None,
+    };
+    let was_single = placement.is_none();
+    let options = ecs::Options {
+        placement,
+        ..options.clone()
+    };
+    let conversion = super::convert::conversion(loaded, &options)?;
     let template = conversion.value();
     let body = ecs::cfn::to_body(&template);
-    // CloudFormation's limits apply to exactly this body.
-    let broken = ecs::limits::check(&ecs::limits::Counts::of_value(&template, body.len()));
+    // CloudFormation's limits apply to exactly these bodies.
+    let broken = match &conversion.nested {
+        Some(_) => conversion
+            .render(ecs::Format::Json)
+            .err()
+            .unwrap_or_default(),
+        None => ecs::limits::check(&ecs::limits::Counts::of_value(&template, body.len())),
+    };
     if !broken.is_empty() {
         return Err(super::convert::too_large(&broken));
     }
     let conversion = &conversion;
     let loaded = &*loaded;
-    let cfn = aws.cloudformation();
     let timeout = args.wait_timeout.map(Duration::from_secs);
     display.note(&format!(
         "Project {project} → stack {stack_name} (account {account}, {})",
@@ -191,9 +208,10 @@ async fn up(
                         logical_id: id.clone(),
                         resource_type: r["Type"].as_str().unwrap_or_default().to_string(),
                         replacement: false,
+                        nested_change_set: None,
                     })
                     .collect();
-                print_changes(&stack_name, true, &changes);
+                print_changes(&stack_name, true, &changes, &BTreeMap::new());
                 println!("Dry run: nothing was changed");
                 return Ok(());
             } else {
@@ -261,6 +279,19 @@ async fn up(
     )
     .await?;
     let mut values = BTreeMap::new();
+    let bucket_name = ecs::names::template_bucket(&account, &aws.region, &project);
+    if let Some(split) = &conversion.nested {
+        values.insert(
+            ecs::nested::TEMPLATES_URL.to_string(),
+            deploy::bucket::url(&aws, &bucket_name),
+        );
+        if was_single && existing.is_some() {
+            crate::report::warning(&format!(
+                "the project no longer fits in one stack: its services move into {} child stacks, which replaces them (new tasks, new target groups)",
+                split.children.len()
+            ));
+        }
+    }
     values.insert("VpcId".to_string(), net.vpc.clone());
     for (prefix, ids) in [
         ("Subnet", &net.tasks),
@@ -341,6 +372,7 @@ async fn up(
         template,
         body,
         parameters: values,
+        nested: conversion.nested.is_some(),
     };
 
     if let Some(s) = &existing {
@@ -359,7 +391,33 @@ async fn up(
         }
     }
 
-    let source = upload::Source::new(&aws, &stack_name, &account, plan.body.clone()).await?;
+    // Children first: the root names them by URL.
+    let bucket = match &conversion.nested {
+        Some(split) => {
+            let bucket = deploy::bucket::ensure(&aws, &project, &account).await?;
+            let files: Vec<(String, String)> = split
+                .children
+                .iter()
+                .map(|c| (c.file.clone(), c.body.clone()))
+                .collect();
+            display.note(&format!(
+                "Nested stacks: {} child templates in S3 bucket {}",
+                files.len(),
+                bucket.name
+            ));
+            deploy::bucket::put_all(&aws, &bucket, &files).await?;
+            Some(bucket)
+        }
+        None => None,
+    };
+    let source = upload::Source::new(
+        &aws,
+        &stack_name,
+        &account,
+        plan.body.clone(),
+        bucket.as_ref(),
+    )
+    .await?;
     let result = apply(
         &aws,
         &plan,
@@ -424,7 +482,15 @@ async fn apply(
         match set {
             ChangeSet::Empty => println!("Stack {stack_name} is up to date"),
             ChangeSet::Ready { id, changes } => {
-                print_changes(stack_name, existing.is_none(), &changes);
+                // Each child stack's own changes (IncludeNestedStacks).
+                let mut nested = BTreeMap::new();
+                for c in &changes {
+                    if let Some(set) = &c.nested_change_set {
+                        let (_, _, inner) = deploy::describe_changes(&cfn, set).await?;
+                        nested.insert(c.logical_id.clone(), inner);
+                    }
+                }
+                print_changes(stack_name, existing.is_none(), &changes, &nested);
                 let _ = cfn.delete_change_set().change_set_name(&id).send().await;
             }
         }
@@ -486,9 +552,10 @@ async fn apply(
 
 /// Roll every ECS service of the stack onto new tasks.
 async fn restart_services(aws: &Aws, stack_name: &str) -> Outcome {
-    let cfn = aws.cloudformation();
-    let resources = stack::resources(&cfn, stack_name).await?;
-    let (cluster, services) = stack::cluster_and_services(&resources);
+    let Some(deployed) = stack::deployed(aws, stack_name).await? else {
+        return Ok(());
+    };
+    let (cluster, services) = stack::cluster_and_services(&deployed.resources);
     let (Some(cluster), false) = (cluster, services.is_empty()) else {
         return Ok(());
     };
@@ -515,26 +582,40 @@ async fn load_balancer_dns(aws: &Aws, stack: &str) -> Option<String> {
     stack::output(&s, "LoadBalancerDNS").map(str::to_string)
 }
 
-fn print_changes(stack: &str, create: bool, changes: &[deploy::Change]) {
+fn print_changes(
+    stack: &str,
+    create: bool,
+    changes: &[deploy::Change],
+    nested: &BTreeMap<String, Vec<deploy::Change>>,
+) {
     println!(
         "Would {} stack {stack}:",
         if create { "create" } else { "update" }
     );
-    let mut counts = BTreeMap::<&str, usize>::new();
-    for c in changes {
+    let mut counts = BTreeMap::<String, usize>::new();
+    let mut line = |c: &deploy::Change, indent: &str| {
         let action = match (c.action.as_str(), c.replacement) {
             ("Modify", true) => "Replace",
             (a, _) => a,
         };
-        *counts.entry(action).or_default() += 1;
-        println!("  {action:<8} {:<40} {}", c.logical_id, c.resource_type);
+        *counts.entry(action.to_string()).or_default() += 1;
+        println!(
+            "{indent}{action:<8} {:<40} {}",
+            c.logical_id, c.resource_type
+        );
+    };
+    for c in changes {
+        line(c, "  ");
+        for inner in nested.get(&c.logical_id).into_iter().flatten() {
+            line(inner, "      ");
+        }
     }
     let summary: Vec<String> = ["Add", "Modify", "Replace", "Remove"]
         .iter()
         .map(|a| {
             format!(
                 "{} to {}",
-                counts.get(a).copied().unwrap_or(0),
+                counts.get(*a).copied().unwrap_or(0),
                 a.to_lowercase()
             )
         })

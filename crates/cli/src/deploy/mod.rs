@@ -1,6 +1,7 @@
 //! Apply: a converted project becomes a CloudFormation stack (create, or
 //! update through a change set), and we wait and show progress.
 
+pub mod bucket;
 pub mod load_balancer;
 pub mod network;
 pub mod secrets;
@@ -25,6 +26,8 @@ pub struct Plan {
     pub template: serde_json::Value,
     pub body: String,
     pub parameters: BTreeMap<String, String>,
+    /// The root of nested stacks: change sets include the children's changes.
+    pub nested: bool,
 }
 
 pub fn parameters(values: &BTreeMap<String, String>) -> Vec<Parameter> {
@@ -148,6 +151,8 @@ pub struct Change {
     pub logical_id: String,
     pub resource_type: String,
     pub replacement: bool,
+    /// A child stack's own change set (`IncludeNestedStacks`).
+    pub nested_change_set: Option<String>,
 }
 
 pub enum ChangeSet {
@@ -176,6 +181,7 @@ pub async fn change_set(
         .set_capabilities(Some(capabilities().to_vec()))
         .tags(project_tag(&plan.project))
         .description("docker ecs up")
+        .include_nested_stacks(plan.nested)
         .set_template_body(source.body())
         .set_template_url(source.url())
         .send()
@@ -184,32 +190,7 @@ pub async fn change_set(
     let id = out.id().unwrap_or(&name).to_string();
     let mut interval = Duration::from_millis(300);
     loop {
-        let mut changes = Vec::new();
-        let mut status = None;
-        let mut reason = String::new();
-        let mut pages = cfn
-            .describe_change_set()
-            .change_set_name(&id)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| aws::message("reading the change set", e))?;
-            status = page.status().cloned();
-            reason = page.status_reason().unwrap_or_default().to_string();
-            for c in page.changes() {
-                if let Some(rc) = c.resource_change() {
-                    changes.push(Change {
-                        action: rc
-                            .action()
-                            .map(|a| a.as_str().to_string())
-                            .unwrap_or_default(),
-                        logical_id: rc.logical_resource_id().unwrap_or_default().to_string(),
-                        resource_type: rc.resource_type().unwrap_or_default().to_string(),
-                        replacement: rc.replacement().is_some_and(|r| r.as_str() != "False"),
-                    });
-                }
-            }
-        }
+        let (status, reason, changes) = describe_changes(cfn, &id).await?;
         match status {
             Some(ChangeSetStatus::CreateComplete) => return Ok(ChangeSet::Ready { id, changes }),
             Some(ChangeSetStatus::Failed) => {
@@ -227,6 +208,41 @@ pub async fn change_set(
         tokio::time::sleep(interval).await;
         interval = (interval * 2).min(Duration::from_secs(5));
     }
+}
+
+/// A change set's status, its reason, and its changes (every page).
+pub async fn describe_changes(
+    cfn: &Client,
+    id: &str,
+) -> Result<(Option<ChangeSetStatus>, String, Vec<Change>), Failure> {
+    let mut changes = Vec::new();
+    let mut status = None;
+    let mut reason = String::new();
+    let mut pages = cfn
+        .describe_change_set()
+        .change_set_name(id)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws::message("reading the change set", e))?;
+        status = page.status().cloned();
+        reason = page.status_reason().unwrap_or_default().to_string();
+        for c in page.changes() {
+            if let Some(rc) = c.resource_change() {
+                changes.push(Change {
+                    action: rc
+                        .action()
+                        .map(|a| a.as_str().to_string())
+                        .unwrap_or_default(),
+                    logical_id: rc.logical_resource_id().unwrap_or_default().to_string(),
+                    resource_type: rc.resource_type().unwrap_or_default().to_string(),
+                    replacement: rc.replacement().is_some_and(|r| r.as_str() != "False"),
+                    nested_change_set: rc.change_set_id().map(str::to_string),
+                });
+            }
+        }
+    }
+    Ok((status, reason, changes))
 }
 
 /// Follow an operation to its end and turn a failed one into its reason.
@@ -268,11 +284,11 @@ pub fn timed_out(status: &str) -> Failure {
 /// Why the services' tasks stopped: the usual real cause of a failed
 /// deployment (image pull, crash, health check). Best effort.
 async fn stopped_tasks(aws: &Aws, stack_id: &str) -> Vec<String> {
-    let cfn = aws.cloudformation();
-    let Ok(resources) = stack::resources(&cfn, stack_id).await else {
+    // Child stacks included: their services are the project's.
+    let Ok(Some(deployed)) = stack::deployed(aws, stack_id).await else {
         return Vec::new();
     };
-    let (cluster, services) = stack::cluster_and_services(&resources);
+    let (cluster, services) = stack::cluster_and_services(&deployed.resources);
     let Some(cluster) = cluster else {
         return Vec::new();
     };

@@ -1,10 +1,11 @@
 //! Templates over CloudFormation's 51,200-byte `TemplateBody` limit travel
-//! through a temporary S3 object, removed as soon as CloudFormation has read it.
+//! through S3: the project's template bucket when it has one (nested
+//! stacks), else a temporary bucket removed as soon as CloudFormation has
+//! read the template.
 
-use crate::aws::{self, Aws};
+use super::bucket::{self, Bucket};
+use crate::aws::Aws;
 use crate::commands::Failure;
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 pub const BODY_LIMIT: usize = 51_200;
 
@@ -13,8 +14,8 @@ pub enum Source {
     Body(String),
     Url {
         url: String,
-        bucket: String,
-        key: String,
+        /// The temporary bucket and object to remove afterwards.
+        temporary: Option<(String, String)>,
     },
 }
 
@@ -24,60 +25,47 @@ impl Source {
         stack: &str,
         account: &str,
         body: String,
+        project_bucket: Option<&Bucket>,
     ) -> Result<Source, Failure> {
         if body.len() <= BODY_LIMIT {
             return Ok(Source::Body(body));
+        }
+        if let Some(b) = project_bucket {
+            let key = format!("{stack}-{}.json", ecs::nested::content_hash(&body));
+            bucket::put(aws, b, &key, &body).await?;
+            return Ok(Source::Url {
+                url: format!("{}/{key}", b.url),
+                temporary: None,
+            });
         }
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
         // Bucket names are global: account, region and time make it ours.
-        let bucket = format!(
+        let name = format!(
             "docker-ecs-{account}-{}-{:x}",
             aws.region,
             nanos % (1 << 40)
         );
-        let key = format!("{stack}.json");
-        let s3 = aws.s3();
-        let mut create = s3.create_bucket().bucket(&bucket);
-        if aws.region != "us-east-1" {
-            create = create.create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(aws.region.as_str()))
-                    .build(),
-            );
-        }
-        create.send().await.map_err(|e| {
-            aws::message(
-                &format!("creating S3 bucket {bucket} for the template ({} bytes, over CloudFormation's {BODY_LIMIT})", body.len()),
-                e,
-            )
-        })?;
-        let put = s3
-            .put_object()
-            .bucket(&bucket)
-            .key(&key)
-            .content_type("application/json")
-            .body(ByteStream::from(body.into_bytes()))
-            .send()
-            .await;
-        if let Err(e) = put {
-            let _ = s3.delete_bucket().bucket(&bucket).send().await;
-            return Err(aws::message("uploading the template to S3", e));
-        }
-        let url = match aws.config.endpoint_url() {
-            Some(endpoint) => format!("{}/{bucket}/{key}", endpoint.trim_end_matches('/')),
-            None => {
-                let suffix = if aws.region.starts_with("cn-") {
-                    "amazonaws.com.cn"
-                } else {
-                    "amazonaws.com"
-                };
-                format!("https://{bucket}.s3.{}.{suffix}/{key}", aws.region)
-            }
+        let what = format!(
+            "the template ({} bytes, over CloudFormation's {BODY_LIMIT})",
+            body.len()
+        );
+        bucket::create(aws, &name, &what).await?;
+        let b = Bucket {
+            url: bucket::url(aws, &name),
+            name,
         };
-        Ok(Source::Url { url, bucket, key })
+        let key = format!("{stack}.json");
+        if let Err(e) = bucket::put(aws, &b, &key, &body).await {
+            let _ = aws.s3().delete_bucket().bucket(&b.name).send().await;
+            return Err(e);
+        }
+        Ok(Source::Url {
+            url: format!("{}/{key}", b.url),
+            temporary: Some((b.name, key)),
+        })
     }
 
     /// `TemplateBody`, when the template travels inline.
@@ -98,7 +86,11 @@ impl Source {
 
     /// Remove the temporary object and bucket; a failure is only a warning.
     pub async fn clean_up(&self, aws: &Aws) {
-        if let Source::Url { bucket, key, .. } = self {
+        if let Source::Url {
+            temporary: Some((bucket, key)),
+            ..
+        } = self
+        {
             let s3 = aws.s3();
             let object = s3.delete_object().bucket(bucket).key(key).send().await;
             let bucket_gone = s3.delete_bucket().bucket(bucket).send().await;

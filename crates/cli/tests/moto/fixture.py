@@ -24,6 +24,10 @@ account has and moto lacks, or that only running tasks would create.
                                           through it (an account's own setup); print their IDs
   fixture.py zones SUBNET...               print the subnets' availability zones, sorted
   fixture.py physical-id STACK LOGICAL_ID print a stack resource's physical ID
+  fixture.py child-stacks STACK           print each child stack's logical ID, stack ID and
+                                          ECS services (nested stacks), one per line
+  fixture.py bucket-settings NAME         print a bucket's versioning, encryption, public
+                                          access block and tags
   fixture.py asg NAME                     print an Auto Scaling group's min, max and launch
                                           template's instance type
 
@@ -205,6 +209,26 @@ def physical_id(stack, logical_id):
     print(next(r["PhysicalResourceId"] for r in resources if r["LogicalResourceId"] == logical_id))
 
 
+def child_stacks(stack):
+    cfn = boto3.client("cloudformation")
+    resources = cfn.list_stack_resources(StackName=stack)["StackResourceSummaries"]
+    for r in sorted(resources, key=lambda r: r["LogicalResourceId"]):
+        if r["ResourceType"] == "AWS::CloudFormation::Stack":
+            inner = cfn.list_stack_resources(StackName=r["PhysicalResourceId"])["StackResourceSummaries"]
+            services = sorted(i["LogicalResourceId"] for i in inner if i["ResourceType"] == "AWS::ECS::Service")
+            print(r["LogicalResourceId"], r["PhysicalResourceId"], ",".join(services))
+
+
+def bucket_settings(name):
+    s3 = boto3.client("s3")
+    versioning = s3.get_bucket_versioning(Bucket=name).get("Status")
+    rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+    encryption = rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+    block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+    print(versioning, encryption, all(block.values()), json.dumps(tags, sort_keys=True))
+
+
 def asg(name):
     group = boto3.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
     template = group["LaunchTemplate"]["LaunchTemplateId"]
@@ -249,6 +273,10 @@ if __name__ == "__main__":
         physical_id(*args)
     elif cmd == "asg":
         asg(*args)
+    elif cmd == "child-stacks":
+        child_stacks(*args)
+    elif cmd == "bucket-settings":
+        bucket_settings(*args)
     elif cmd == "push-image":
         push_image(*args)
     elif cmd == "image-digest":
