@@ -45,9 +45,8 @@ impl Conversion {
         if let Some(split) = &self.nested {
             let mut broken = Vec::new();
             for c in &split.children {
-                let counts = limits::Counts::of_value(&c.template, c.body.len());
                 broken.extend(
-                    limits::check(&counts)
+                    limits::check(&c.counts)
                         .into_iter()
                         .map(|b| format!("child stack {}: {b}", c.id)),
                 );
@@ -82,14 +81,12 @@ impl Conversion {
             }
         }
     }
+}
 
-    /// The child stacks' templates, by logical ID (none unless split).
-    pub fn render_children(&self, format: Format) -> Vec<(String, String)> {
-        self.nested
-            .iter()
-            .flat_map(|s| &s.children)
-            .map(|c| (c.id.clone(), render_as(&c.template, format)))
-            .collect()
+impl nested::Child {
+    /// The child's template in the output format.
+    pub fn render(&self, format: Format) -> String {
+        render_body(&self.body, format)
     }
 }
 
@@ -130,6 +127,12 @@ fn checked<T: serde::Serialize>(
     } else {
         Err(broken)
     }
+}
+
+/// A template from its compact JSON, straight into the output format.
+fn render_body(body: &str, format: Format) -> String {
+    let mut de = serde_json::Deserializer::from_str(body);
+    render_as(&serde_transcode::Transcoder::new(&mut de), format)
 }
 
 fn render_as<T: serde::Serialize>(template: &T, format: Format) -> String {

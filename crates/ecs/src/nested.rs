@@ -6,11 +6,18 @@
 //! resources of the services in its bucket, under the same logical IDs. A
 //! reference that crosses templates becomes a child parameter, filled by the
 //! root from its own resources or from another child's outputs.
+//!
+//! Children are built as compact JSON, the form `up` uploads: each resource
+//! is written once and only its references to the outside are rewritten
+//! (see [`wire`]), which keeps a split of thousands of services fast.
 
-use crate::cfn::{self, Template};
-use crate::limits::CHILD_STACK_BUCKETS;
+mod wire;
+
+use crate::cfn::{self, Resource, Template};
+use crate::limits::{CHILD_STACK_BUCKETS, Counts};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use wire::{Wirer, Wiring};
 
 /// The root parameter `up` fills with the URL of the project's bucket.
 pub const TEMPLATES_URL: &str = "NestedTemplatesUrl";
@@ -40,6 +47,13 @@ pub fn placement_of(root: &Value) -> Option<Placement> {
     Some(out)
 }
 
+/// The first 16 hex digits of the SHA-256 of a body.
+pub fn content_hash(body: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(body.as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The root and its children, ready to render.
 #[derive(Debug, Clone)]
 pub struct Split {
@@ -55,33 +69,34 @@ pub struct Child {
     /// Its logical ID in the root (`Services3F`).
     pub id: String,
     pub services: Vec<String>,
-    pub template: Value,
-    /// The compact JSON `up` uploads, and the object name it goes under:
-    /// named by its content, so the root changes exactly when it does.
+    /// The template as compact JSON, the body `up` uploads, and the object
+    /// name it goes under: named by its content, so the root changes
+    /// exactly when it does.
     pub body: String,
     pub file: String,
+    pub counts: Counts,
 }
 
-/// Where a template's reference leads.
-#[derive(Default)]
-struct Wiring {
-    /// Child parameter → what the root passes.
-    params: BTreeMap<String, (Value, String)>,
-    conditions: BTreeSet<String>,
-    /// Root resources it waits for (`DependsOn` that crossed over).
-    root_order: BTreeSet<String>,
-    /// Children whose outputs it reads.
-    reads: BTreeSet<String>,
-    /// (resource, dependency in another child), from `DependsOn`.
-    waits: BTreeSet<(String, String)>,
+impl Child {
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.body).expect("child templates are JSON")
+    }
+}
+
+/// A resource of a child as compact JSON: `{"Type":…` and the rest
+/// (`,"Properties":…}`), with the attributes that go between, which the
+/// wiring changes.
+struct Written {
+    head: String,
+    tail: String,
+    condition: Option<String>,
+    depends_on: Vec<String>,
 }
 
 struct Splitter<'a> {
     t: &'a Template,
     /// Logical ID → its child stack (root resources are absent).
     home: HashMap<&'a str, String>,
-    /// Child → outputs other templates read: name → value.
-    outputs: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
 /// Split a converted template. `placement` keeps deployed services where
@@ -100,42 +115,25 @@ pub fn split(
             .unwrap_or_else(|| bucket_of(owner));
         home.insert(id.as_str(), child);
     }
-    let mut s = Splitter {
-        t,
-        home,
-        outputs: BTreeMap::new(),
-    };
+    let s = Splitter { t, home };
     // Overlays apply to each resource before the wiring, which sees what
     // they add or remove.
     let edits = overlay
         .and_then(|o| o.get("Resources"))
         .and_then(Value::as_object);
     let (root_resources, mut child_resources) = s.resources(edits);
-    let mut wirings = BTreeMap::new();
-    for (child, resources) in &mut child_resources {
-        let w = s.wire_child(child, resources);
-        wirings.insert(child.clone(), w);
-    }
+    let wirings = s.wire_all(&mut child_resources);
     let (order, unordered) = s.order(&wirings)?;
-    let mut children = Vec::new();
-    for (child, resources) in child_resources {
-        let w = &wirings[&child];
-        let template = s.child_template(&child, resources, w);
-        let body = cfn::to_body(&template);
-        let file = format!("{child}-{}.json", content_hash(&body));
-        let mut services: Vec<String> = resources_of(&template)
-            .filter_map(|id| t.owners.get(id).cloned())
-            .collect();
-        services.sort();
-        services.dedup();
-        children.push(Child {
-            id: child,
-            services,
-            template,
-            body,
-            file,
-        });
+    let mut outputs: BTreeMap<&str, BTreeMap<String, Value>> = BTreeMap::new();
+    for w in wirings.values() {
+        for (other, name, value) in &w.exports {
+            outputs
+                .entry(other.as_str())
+                .or_default()
+                .insert(name.clone(), value.clone());
+        }
     }
+    let children = s.children(child_resources, &wirings, &outputs);
     let mut root = s.root_template(root_resources, &children, &wirings, &order, project)?;
     if let Some(o) = overlay.and_then(|o| rest_of(o, t)) {
         crate::overlay::apply(&mut root, &o);
@@ -145,21 +143,6 @@ pub fn split(
         children,
         unordered,
     })
-}
-
-fn resources_of(template: &Value) -> impl Iterator<Item = &String> {
-    template["Resources"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(id, _)| id)
-}
-
-/// The first 16 hex digits of the SHA-256 of a body.
-pub fn content_hash(body: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(body.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What an overlay does beyond the template's resources: its other
@@ -185,40 +168,75 @@ fn rest_of(overlay: &Value, t: &Template) -> Option<Value> {
     (!out.is_empty()).then_some(Value::Object(out))
 }
 
-type Resources = BTreeMap<String, Value>;
+type ChildResources = BTreeMap<String, BTreeMap<String, Written>>;
 
 impl<'a> Splitter<'a> {
-    /// Every resource as JSON, in the root or in its child. A root group's
-    /// inline egress rules to a child's group become rules of their own in
-    /// that child: the root cannot name what its children create.
+    /// Every resource in the root (as JSON) or in its child (as compact
+    /// JSON text). A root group's inline egress rules to a child's group
+    /// become rules of their own in that child: the root cannot name what
+    /// its children create.
     fn resources(
         &self,
         edits: Option<&Map<String, Value>>,
-    ) -> (Resources, BTreeMap<String, Resources>) {
-        let mut root = Resources::new();
-        let mut children: BTreeMap<String, Resources> = BTreeMap::new();
-        for id in self.t.sorted_ids() {
-            let mut v = serde_json::to_value(&self.t.resources[id]).expect("templates serialize");
-            match edits.and_then(|e| e.get(id.as_str())) {
+    ) -> (BTreeMap<String, Value>, ChildResources) {
+        let mut root = BTreeMap::new();
+        let mut children: ChildResources = BTreeMap::new();
+        let edit_of = |id: &str| edits.and_then(|e| e.get(id));
+        // The bulk of the work, each child resource written as JSON, is
+        // shared by two threads.
+        let ids = self.t.sorted_ids();
+        let plain = |part: &[&String]| -> Vec<Option<Written>> {
+            part.iter()
+                .map(|id| {
+                    (self.home.contains_key(id.as_str()) && edit_of(id).is_none())
+                        .then(|| Written::from_resource(&self.t.resources[id.as_str()]))
+                })
+                .collect()
+        };
+        let (a, b) = ids.split_at(ids.len() / 2);
+        let written = std::thread::scope(|s| {
+            let other = s.spawn(|| plain(b));
+            let mut out = plain(a);
+            out.extend(other.join().expect("writing JSON cannot panic"));
+            out
+        });
+        for (id, written) in ids.into_iter().zip(written) {
+            let r = &self.t.resources[id];
+            match (self.home.get(id.as_str()), edit_of(id)) {
                 // `null` removes the resource.
-                Some(Value::Null) => continue,
-                Some(edit) => crate::overlay::apply(&mut v, edit),
-                None => {}
-            }
-            match self.home.get(id.as_str()) {
-                Some(child) => {
+                (_, Some(Value::Null)) => {}
+                (Some(child), None) => {
+                    let w = written.expect("written above");
                     children
                         .entry(child.clone())
                         .or_default()
-                        .insert(id.clone(), v);
+                        .insert(id.clone(), w);
                 }
-                None => {
+                (Some(child), Some(edit)) => {
+                    let mut v = serde_json::to_value(r).expect("resources serialize");
+                    crate::overlay::apply(&mut v, edit);
+                    children
+                        .entry(child.clone())
+                        .or_default()
+                        .insert(id.clone(), Written::from_value(&v));
+                }
+                (None, edit) => {
+                    let mut v = serde_json::to_value(r).expect("resources serialize");
+                    if let Some(edit) = edit {
+                        crate::overlay::apply(&mut v, edit);
+                    }
                     for (at, rule_id, rule) in self.detach_egress(id, &mut v) {
                         match at {
-                            Some(child) => children.entry(child).or_default(),
-                            None => &mut root,
+                            Some(child) => {
+                                children
+                                    .entry(child)
+                                    .or_default()
+                                    .insert(rule_id, Written::from_value(&rule));
+                            }
+                            None => {
+                                root.insert(rule_id, rule);
+                            }
                         }
-                        .insert(rule_id, rule);
                     }
                     root.insert(id.clone(), v);
                 }
@@ -228,6 +246,9 @@ impl<'a> Splitter<'a> {
     }
 
     fn detach_egress(&self, id: &str, v: &mut Value) -> Vec<(Option<String>, String, Value)> {
+        fn dest(r: &Value) -> Option<&str> {
+            wire::referenced(&r["DestinationSecurityGroupId"])
+        }
         let Some(rules) = v
             .get_mut("Properties")
             .and_then(|p| p.get_mut("SecurityGroupEgress"))
@@ -237,9 +258,6 @@ impl<'a> Splitter<'a> {
         let Some(list) = rules.as_array() else {
             return vec![];
         };
-        fn dest(r: &Value) -> Option<&str> {
-            referenced(&r["DestinationSecurityGroupId"])
-        }
         if !list
             .iter()
             .any(|r| dest(r).is_some_and(|d| self.home.contains_key(d)))
@@ -281,182 +299,51 @@ impl<'a> Splitter<'a> {
         out
     }
 
-    /// Rewrite one child's references to the outside into parameters.
-    fn wire_child(&mut self, child: &str, resources: &mut Resources) -> Wiring {
-        let mut w = Wiring::default();
-        let mine: BTreeSet<String> = resources.keys().cloned().collect();
+    /// Rewrite every child's references to the outside, two children at a
+    /// time.
+    fn wire_all(&self, children: &mut ChildResources) -> BTreeMap<String, Wiring> {
+        let mut all: Vec<(&String, &mut BTreeMap<String, Written>)> = children.iter_mut().collect();
+        let half = all.len().div_ceil(2);
+        let (a, b) = all.split_at_mut(half);
+        let wire = |part: &mut [(&String, &mut BTreeMap<String, Written>)]| {
+            part.iter_mut()
+                .map(|(child, resources)| ((*child).clone(), self.wire_child(child, resources)))
+                .collect::<Vec<_>>()
+        };
+        let (mut out, rest) = std::thread::scope(|s| {
+            let other = s.spawn(|| wire(b));
+            (wire(a), other.join().expect("wiring cannot panic"))
+        });
+        out.extend(rest);
+        out.into_iter().collect()
+    }
+
+    fn wire_child(&self, child: &str, resources: &mut BTreeMap<String, Written>) -> Wiring {
+        let ids: Vec<String> = resources.keys().cloned().collect();
+        let mine: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut w = Wirer {
+            t: self.t,
+            home: &self.home,
+            child,
+            mine: &mine,
+            w: Wiring::default(),
+        };
         for (id, r) in resources.iter_mut() {
-            let Some(r) = r.as_object_mut() else { continue };
-            if let Some(c) = r.get("Condition").and_then(Value::as_str) {
-                w.conditions.insert(c.to_string());
+            if let Some(c) = &r.condition {
+                w.w.conditions.insert(c.clone());
             }
-            if let Some(deps) = r.get_mut("DependsOn").and_then(Value::as_array_mut) {
-                deps.retain(|d| {
-                    let Some(d) = d.as_str() else { return true };
-                    if mine.contains(d) {
-                        return true;
-                    }
-                    if self.home.contains_key(d) {
-                        w.waits.insert((id.clone(), d.to_string()));
-                    } else {
-                        w.root_order.insert(d.to_string());
-                    }
-                    false
-                });
-                if deps.is_empty() {
-                    r.remove("DependsOn");
-                }
-            }
-            if let Some(p) = r.get_mut("Properties") {
-                self.wire(p, child, &mine, &mut w);
+            r.depends_on.retain(|d| w.keep_dependency(id, d));
+            if let Some(changed) = w.rewrite(&r.tail) {
+                r.tail = changed;
             }
         }
-        // Conditions read root parameters only.
-        let mut conditions = BTreeSet::new();
-        std::mem::swap(&mut conditions, &mut w.conditions);
-        for c in &conditions {
-            if let Some(expr) = self.t.conditions.get(c) {
-                let mut v = serde_json::to_value(expr).expect("conditions serialize");
-                self.wire(&mut v, child, &mine, &mut w);
+        // Conditions read root parameters only, under their own names.
+        for c in w.w.conditions.clone() {
+            if let Some(expr) = self.t.conditions.get(&c) {
+                let _ = w.rewrite(&json(expr));
             }
         }
-        w.conditions.extend(conditions);
-        w
-    }
-
-    fn wire(&mut self, v: &mut Value, child: &str, mine: &BTreeSet<String>, w: &mut Wiring) {
-        match v {
-            Value::Array(items) => {
-                for i in items {
-                    self.wire(i, child, mine, w);
-                }
-            }
-            Value::Object(m) if m.len() == 1 => {
-                let (key, inner) = m.iter_mut().next().expect("one entry");
-                match key.as_str() {
-                    "Ref" => {
-                        let Some(name) = inner.as_str().map(str::to_string) else {
-                            return;
-                        };
-                        if !name.starts_with("AWS::") && !mine.contains(&name) {
-                            self.import(&name, None, child, w);
-                        }
-                    }
-                    "Fn::GetAtt" => {
-                        let id = inner[0].as_str().unwrap_or_default().to_string();
-                        let attr = inner[1].as_str().unwrap_or_default().to_string();
-                        if !id.is_empty() && !mine.contains(&id) {
-                            let param = self.import(&id, Some(&attr), child, w);
-                            *v = json!({ "Ref": param });
-                        }
-                    }
-                    "Fn::Sub" => {
-                        if let Some(text) = inner.as_str() {
-                            let text = self.wire_sub(text, child, mine, w);
-                            *inner = Value::String(text);
-                        } else {
-                            self.wire(inner, child, mine, w);
-                        }
-                    }
-                    "Fn::If" => {
-                        if let Some(c) = inner[0].as_str() {
-                            w.conditions.insert(c.to_string());
-                        }
-                        self.wire(inner, child, mine, w);
-                    }
-                    _ => self.wire(inner, child, mine, w),
-                }
-            }
-            Value::Object(m) => {
-                for x in m.values_mut() {
-                    self.wire(x, child, mine, w);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// `${Name}` and `${Name.Attr}` from outside become `${Parameter}`.
-    fn wire_sub(
-        &mut self,
-        text: &str,
-        child: &str,
-        mine: &BTreeSet<String>,
-        w: &mut Wiring,
-    ) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[start..]);
-                return out;
-            };
-            let name = &after[..end];
-            let (id, attr) = match name.split_once('.') {
-                Some((id, attr)) => (id, Some(attr)),
-                None => (name, None),
-            };
-            let outside = !name.starts_with('!')
-                && !id.starts_with("AWS::")
-                && !mine.contains(id)
-                && (self.t.parameters.contains_key(id) || self.t.resources.contains_key(id));
-            if outside {
-                let param = self.import(id, attr, child, w);
-                out.push_str(&format!("${{{param}}}"));
-            } else {
-                out.push_str(&rest[start..start + 3 + end]);
-            }
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        out
-    }
-
-    /// The child parameter that carries `id` (or its attribute) in.
-    fn import(&mut self, id: &str, attr: Option<&str>, child: &str, w: &mut Wiring) -> String {
-        let param = match attr {
-            Some(a) => format!("{id}{}", a.replace('.', "")),
-            None => id.to_string(),
-        };
-        if w.params.contains_key(&param) {
-            return param;
-        }
-        let local = match attr {
-            Some(a) => json!({"Fn::GetAtt": [id, a]}),
-            None => json!({ "Ref": id }),
-        };
-        let (value, kind) = match (self.t.parameters.get(id), self.home.get(id)) {
-            (Some(p), _) => {
-                // A value read from SSM arrives as the value itself.
-                let kind = if p.kind.starts_with("AWS::SSM::") {
-                    "String".to_string()
-                } else {
-                    p.kind.clone()
-                };
-                (local, kind)
-            }
-            (None, Some(other)) if other != child => {
-                self.outputs
-                    .entry(other.clone())
-                    .or_default()
-                    .insert(param.clone(), local);
-                w.reads.insert(other.clone());
-                (
-                    json!({"Fn::GetAtt": [other, format!("Outputs.{param}")]}),
-                    "String".to_string(),
-                )
-            }
-            // A conditional root resource exists only under its condition,
-            // which is where the child uses it.
-            _ => match self.t.resources.get(id).and_then(|r| r.condition.as_ref()) {
-                Some(c) => (json!({"Fn::If": [c, local, ""]}), "String".to_string()),
-                None => (local, "String".to_string()),
-            },
-        };
-        w.params.insert(param.clone(), (value, kind));
-        param
+        w.w
     }
 
     /// Each child's `DependsOn`: the children it reads from, then the
@@ -511,62 +398,109 @@ impl<'a> Splitter<'a> {
         Ok((after, unordered))
     }
 
-    fn child_template(&self, child: &str, resources: Resources, w: &Wiring) -> Value {
-        let params: Map<String, Value> = w
-            .params
-            .iter()
-            .map(|(name, (_, kind))| {
-                (
-                    name.clone(),
-                    json!({"Type": kind, "Description": format!("{name} from the root stack")}),
-                )
-            })
-            .collect();
-        let conditions: Map<String, Value> = w
-            .conditions
-            .iter()
-            // Conditions read parameters, which keep their names in a child.
-            .filter_map(|c| {
-                Some((
-                    c.clone(),
-                    serde_json::to_value(self.t.conditions.get(c)?).ok()?,
-                ))
-            })
-            .collect();
-        let mut t = Map::new();
-        t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
-        t.insert(
-            "Description".into(),
-            json!(format!("{} — child stack {child}", self.t.description)),
-        );
-        if !params.is_empty() {
-            t.insert("Parameters".into(), Value::Object(params));
-        }
-        if !conditions.is_empty() {
-            t.insert("Conditions".into(), Value::Object(conditions));
-        }
-        t.insert(
-            "Resources".into(),
-            Value::Object(resources.into_iter().collect()),
-        );
-        if let Some(outputs) = self.outputs.get(child) {
-            let outputs: Map<String, Value> = outputs
+    /// The children's templates, two at a time.
+    fn children(
+        &self,
+        resources: ChildResources,
+        wirings: &BTreeMap<String, Wiring>,
+        outputs: &BTreeMap<&str, BTreeMap<String, Value>>,
+    ) -> Vec<Child> {
+        let all: Vec<(String, BTreeMap<String, Written>)> = resources.into_iter().collect();
+        let half = all.len().div_ceil(2);
+        let build = |part: &[(String, BTreeMap<String, Written>)]| {
+            part.iter()
+                .map(|(id, r)| self.child(id, r, &wirings[id], outputs.get(id.as_str())))
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = all.split_at(half);
+        let (mut out, rest) = std::thread::scope(|s| {
+            let other = s.spawn(|| build(b));
+            (
+                build(a),
+                other.join().expect("building a child cannot panic"),
+            )
+        });
+        out.extend(rest);
+        out
+    }
+
+    fn child(
+        &self,
+        id: &str,
+        resources: &BTreeMap<String, Written>,
+        w: &Wiring,
+        outputs: Option<&BTreeMap<String, Value>>,
+    ) -> Child {
+        let mut body = String::with_capacity(resources.values().map(|r| r.tail.len() + 64).sum());
+        body.push_str("{\"AWSTemplateFormatVersion\":\"2010-09-09\",\"Description\":");
+        body.push_str(&json(&format!("{} — child stack {id}", self.t.description)));
+        if !w.params.is_empty() {
+            let params: BTreeMap<&String, Value> = w
+                .params
                 .iter()
-                .map(|(name, value)| {
+                .map(|(name, (_, kind))| {
                     (
-                        name.clone(),
-                        json!({"Description": format!("{name}, for other child stacks"), "Value": value}),
+                        name,
+                        json!({"Type": kind, "Description": format!("{name} from the root stack")}),
                     )
                 })
                 .collect();
-            t.insert("Outputs".into(), Value::Object(outputs));
+            body.push_str(",\"Parameters\":");
+            body.push_str(&json(&params));
         }
-        Value::Object(t)
+        if !w.conditions.is_empty() {
+            let conditions: BTreeMap<&String, &cfn::Expr> = w
+                .conditions
+                .iter()
+                .filter_map(|c| Some((c, self.t.conditions.get(c)?)))
+                .collect();
+            body.push_str(",\"Conditions\":");
+            body.push_str(&json(&conditions));
+        }
+        body.push_str(",\"Resources\":{");
+        for (i, (rid, r)) in resources.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(&json(rid));
+            body.push(':');
+            r.write(&mut body);
+        }
+        body.push('}');
+        if let Some(outputs) = outputs {
+            let outputs: BTreeMap<&String, Value> = outputs
+                .iter()
+                .map(|(name, value)| {
+                    (name, json!({"Description": format!("{name}, for other child stacks"), "Value": value}))
+                })
+                .collect();
+            body.push_str(",\"Outputs\":");
+            body.push_str(&json(&outputs));
+        }
+        body.push('}');
+        let mut services: Vec<String> = resources
+            .keys()
+            .filter_map(|rid| self.t.owners.get(rid).cloned())
+            .collect();
+        services.sort();
+        services.dedup();
+        Child {
+            id: id.to_string(),
+            services,
+            file: format!("{id}-{}.json", content_hash(&body)),
+            counts: Counts {
+                resources: resources.len(),
+                parameters: w.params.len(),
+                outputs: outputs.map_or(0, BTreeMap::len),
+                bytes: body.len(),
+            },
+            body,
+        }
     }
 
     fn root_template(
         &self,
-        mut resources: Resources,
+        mut resources: BTreeMap<String, Value>,
         children: &[Child],
         wirings: &BTreeMap<String, Wiring>,
         order: &BTreeMap<String, BTreeSet<String>>,
@@ -670,7 +604,9 @@ impl<'a> Splitter<'a> {
                 ("DependsOn", Value::Array(a)) => {
                     a.iter().filter_map(Value::as_str).find_map(inside)
                 }
-                ("Fn::Sub", Value::String(text)) => sub_names(text).into_iter().find_map(inside),
+                ("Fn::Sub", Value::String(text)) => {
+                    wire::sub_names(text).into_iter().find_map(inside)
+                }
                 _ => self.mentioned_inside(x),
             }),
             _ => None,
@@ -678,21 +614,88 @@ impl<'a> Splitter<'a> {
     }
 }
 
-/// The logical IDs a `Fn::Sub` text names.
-fn sub_names(text: &str) -> Vec<&str> {
-    text.split("${")
-        .skip(1)
-        .filter_map(|s| s.split_once('}'))
-        .map(|(name, _)| name.split('.').next().unwrap_or(name))
-        .filter(|n| !n.starts_with('!'))
-        .collect()
+impl Written {
+    fn from_resource(r: &Resource) -> Written {
+        Written {
+            head: format!("{{\"Type\":{}", json(r.type_name())),
+            tail: {
+                // `{"Properties":…}` → `,"Properties":…}`, written in place.
+                let mut bytes = Vec::with_capacity(1024);
+                serde_json::to_writer(&mut bytes, &Rest(r)).expect("resources serialize");
+                bytes[0] = b',';
+                String::from_utf8(bytes).expect("JSON is UTF-8")
+            },
+            condition: r.condition.clone(),
+            depends_on: r.depends_on.clone(),
+        }
+    }
+
+    /// A resource an overlay changed, from its JSON form.
+    fn from_value(v: &Value) -> Written {
+        let mut rest = v.as_object().cloned().unwrap_or_default();
+        let kind = rest.remove("Type").unwrap_or(Value::Null);
+        let depends_on = match rest.remove("DependsOn") {
+            Some(Value::String(d)) => vec![d],
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect(),
+            _ => vec![],
+        };
+        let condition = rest
+            .remove("Condition")
+            .and_then(|c| c.as_str().map(str::to_string));
+        Written {
+            head: format!("{{\"Type\":{}", json(&kind)),
+            tail: rest_of_object(&json(&rest)),
+            condition,
+            depends_on,
+        }
+    }
+
+    /// Append the resource as [`Resource`] writes it: `Type`, `Condition`,
+    /// `DependsOn`, then the rest.
+    fn write(&self, out: &mut String) {
+        out.push_str(&self.head);
+        if let Some(c) = &self.condition {
+            out.push_str(",\"Condition\":");
+            out.push_str(&json(c));
+        }
+        if !self.depends_on.is_empty() {
+            out.push_str(",\"DependsOn\":");
+            out.push_str(&json(&self.depends_on));
+        }
+        out.push_str(&self.tail);
+    }
 }
 
-/// The logical ID a `Ref` or `Fn::GetAtt` names.
-fn referenced(v: &Value) -> Option<&str> {
-    v.get("Ref")
-        .and_then(Value::as_str)
-        .or_else(|| v.get("Fn::GetAtt")?.get(0)?.as_str())
+/// `{"A":1,"B":2}` → `,"A":1,"B":2}`, to follow other entries; `{}` → `}`.
+fn rest_of_object(object: &str) -> String {
+    match &object[1..] {
+        "}" => "}".to_string(),
+        rest => format!(",{rest}"),
+    }
+}
+
+/// What a resource has after its type and attributes.
+struct Rest<'a>(&'a Resource);
+
+impl serde::Serialize for Rest<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("Properties", &self.0.properties)?;
+        if self.0.retain {
+            m.serialize_entry("DeletionPolicy", "Retain")?;
+            m.serialize_entry("UpdateReplacePolicy", "Retain")?;
+        }
+        m.end()
+    }
+}
+
+/// Compact JSON of a part of a template.
+fn json<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).expect("template parts serialize")
 }
 
 /// Condition names a value uses (`Condition`, `Fn::If`).

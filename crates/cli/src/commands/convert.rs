@@ -52,47 +52,70 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &ConvertArgs) -
             return Err(too_large(&broken));
         }
     };
-    let write = |path: &Path, text: &str| {
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    let children = conversion.render_children(format);
-    let ext = match format {
-        ecs::Format::Json => "json",
-        ecs::Format::Yaml => "yaml",
-    };
     match &args.output {
         Some(path) => write(path, &text)?,
         None => print!("{text}"),
     }
-    if !children.is_empty() {
-        let beside = |id: &str| match (&args.output_dir, &args.output) {
-            (Some(dir), _) => Some(dir.join(format!("{id}.{ext}"))),
-            (None, Some(file)) => Some(child_path(file, id)),
-            (None, None) => None,
-        };
-        if let Some(dir) = &args.output_dir {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        for (id, text) in &children {
-            if let Some(path) = beside(id) {
-                write(&path, text)?;
-            }
-        }
-        match beside(&children[0].0) {
-            Some(first) => crate::report::note(&format!(
-                "nested stacks: the root and {} child stacks, written beside it ({}, …)",
-                children.len(),
-                first.display()
-            )),
-            None => crate::report::note(&format!(
+    if let Some(split) = &conversion.nested {
+        write_children(&split.children, format, args)?;
+    }
+    super::exit_without_freeing((loaded, conversion, text));
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The child stacks' templates, beside `-o FILE` or in `--output-dir`,
+/// rendered and written two at a time.
+fn write_children(
+    children: &[ecs::nested::Child],
+    format: ecs::Format,
+    args: &ConvertArgs,
+) -> Result<(), Failure> {
+    let ext = match format {
+        ecs::Format::Json => "json",
+        ecs::Format::Yaml => "yaml",
+    };
+    let path = |id: &str| match (&args.output_dir, &args.output) {
+        (Some(dir), _) => Some(dir.join(format!("{id}.{ext}"))),
+        (None, Some(file)) => Some(child_path(file, id)),
+        (None, None) => None,
+    };
+    let Some(first) = children.first().and_then(|c| path(&c.id)) else {
+        if let Some(c) = children.first() {
+            crate::report::note(&format!(
                 "nested stacks: {} child stacks ({}, …) not written; write them with -o FILE or --output-dir DIR",
                 children.len(),
-                children[0].0
-            )),
+                c.id
+            ));
         }
+        return Ok(());
+    };
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    super::exit_without_freeing((loaded, conversion, text, children));
+    let write_all = |part: &[ecs::nested::Child]| -> Result<(), String> {
+        for c in part {
+            if let Some(p) = path(&c.id) {
+                write(&p, &c.render(format))?;
+            }
+        }
+        Ok(())
+    };
+    let (a, b) = children.split_at(children.len().div_ceil(2));
+    std::thread::scope(|s| {
+        let other = s.spawn(|| write_all(b));
+        let mine = write_all(a);
+        mine.and(other.join().expect("writing cannot panic"))
+    })?;
+    crate::report::note(&format!(
+        "nested stacks: the root and {} child stacks, written beside it ({}, …)",
+        children.len(),
+        first.display()
+    ));
     Ok(())
 }
 
