@@ -8,7 +8,7 @@ of the median wall time and the peak memory (RSS, from /usr/bin/time, measured
 in separate runs so the wrapper is never timed).
 
 Usage: scripts/bench-config.py [--runs N] [--rss-runs N] [--sizes 10,100] [--command config|convert]
-                               [--format json|yaml] [--docker-ecs PATH] [--oracle PATH]
+                               [--format json|yaml] [--ports N] [--write] [--docker-ecs PATH] [--oracle PATH]
 With --command convert, docker-ecs converts the project to its CloudFormation
 template while Docker Compose only loads it (`config`).
 Defaults: the release binary in $CARGO_TARGET_DIR (or target/) and the
@@ -19,14 +19,14 @@ import argparse, glob, os, statistics, subprocess, sys, tempfile, time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def generate(n):
+def generate(n, ports=None):
     y = ["name: bench", "x-common: &common", "  restart: unless-stopped", "  labels: [tier=bench]", "services:"]
     for i in range(n):
         port = 10000 + i
         y += [
             f"  svc{i}:", "    <<: *common",
             f"    image: registry.example.com/app/svc{i}:${{TAG:-1.0}}",
-            f"    ports: [\"{port}:{port}\"]",
+            f"    ports: [\"{port}:{port}\"]" if ports is None or i < ports else f"    expose: [\"{port}\"]",
             "    environment:", f"      SERVICE: svc{i}", "      LOG_LEVEL: ${LOG_LEVEL:-info}",
             f"    volumes: [\"data:/data/{i}\"]",
             "    healthcheck:", f"      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:{port}/health\"]", "      interval: 30s",
@@ -86,6 +86,10 @@ def main():
     ap.add_argument("--sizes", default="10,100,1000,5000")
     ap.add_argument("--format", choices=["json", "yaml"], default="json")
     ap.add_argument("--command", choices=["config", "convert"], default="config")
+    ap.add_argument("--ports", type=int, help="publish the ports of the first N services only, the rest `expose` "
+                    "(a load balancer takes 50 listeners: larger apps need this to convert)")
+    ap.add_argument("--write", action="store_true",
+                    help="convert writes every template (-o FILE: the root and the child stacks beside it)")
     a = ap.parse_args()
     a.docker_ecs = os.path.abspath(a.docker_ecs)
     if not a.oracle:
@@ -95,9 +99,12 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         for n in map(int, a.sizes.split(",")):
             path = os.path.join(d, f"c{n}.yaml")
-            open(path, "w").write(generate(n))
+            open(path, "w").write(generate(n, a.ports))
             args = ["-f", path, "config", "--format", "json"]
             ours = ["-f", path, a.command, "--format", a.format]
+            if a.write and a.command == "convert":
+                os.makedirs(os.path.join(d, f"out{n}"), exist_ok=True)
+                ours += ["-o", os.path.join(d, f"out{n}", f"stack.{a.format}")]
             (ct, cm), (ot, om) = measure_pair([a.oracle] + args, [a.docker_ecs] + ours, d, a.runs, a.rss_runs)
             print(f"| {n:,} | {ct:.3f} s | {ot:.3f} s | {ct / ot:.1f}× | {cm:.0f} MB | {om:.0f} MB | {om / cm:.2f} |", flush=True)
 

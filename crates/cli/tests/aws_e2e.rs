@@ -1769,11 +1769,16 @@ fn a_large_project_goes_up_as_nested_stacks_grows_by_one_service_and_goes_down()
         "Enabled AES256 True {\"com.docker.compose.project\": \"many\"}"
     );
 
-    // ps finds the services in the child stacks.
+    // ps and logs find the services in the child stacks.
     let ps = app.run(&moto, &["ps", "--format", "json"]).ok().stdout();
     for name in ["w0", "w57", "w119"] {
         has(&ps, &format!("\"{name}\""));
     }
+    app.run(&moto, &["logs", "w57"]).ok();
+    has(
+        &app.run(&moto, &["logs", "nosuch"]).fails().stderr(),
+        "nosuch",
+    );
 
     // One more service, in a child stack of its own (moto replaces a child
     // stack whose template changes, where AWS updates it in place).
