@@ -1,5 +1,6 @@
 //! Amazon ECS validation and conversion: a loaded Compose project becomes one
-//! CloudFormation template.
+//! CloudFormation template, or a root stack and child stacks when one would
+//! break a CloudFormation limit ([`nested`]).
 //!
 //! Pure and deterministic: no network I/O, no credentials, no clock. The same
 //! project always gives the same bytes.

@@ -1,4 +1,5 @@
-//! `up`: deploy the project as one CloudFormation stack and wait for it.
+//! `up`: deploy the project as one CloudFormation stack (with child stacks
+//! when it is split) and wait for it.
 
 use super::{Failure, Outcome};
 use crate::aws::{self, Aws};
