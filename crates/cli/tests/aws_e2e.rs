@@ -1807,6 +1807,12 @@ fn a_large_project_goes_up_as_nested_stacks_grows_by_one_service_and_goes_down()
     assert_eq!(new.1, format!("{}Service", ecs::names::normalize(&extra)));
     let ps = app.run(&moto, &["ps", "--format", "json"]).ok().stdout();
     has(&ps, &format!("\"{extra}\""));
+    // Only the templates the stack names are left: one per child, and the
+    // root's own when it is over the inline limit.
+    let objects = moto.fixture(&["objects", &bucket]);
+    let roots = objects.lines().filter(|k| k.starts_with("many-")).count();
+    assert!(roots <= 1, "{objects}");
+    assert_eq!(objects.lines().count(), second.len() + roots, "{objects}");
     has(
         &app.run(&moto, &["up"]).ok().stdout(),
         "Stack many is up to date",

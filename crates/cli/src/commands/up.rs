@@ -431,6 +431,18 @@ async fn up(
     )
     .await;
     source.clean_up(&aws).await;
+    // Once deployed, only the templates the stack names are kept.
+    if let (Ok(()), Some(bucket), Some(split)) = (&result, &bucket, &conversion.nested)
+        && !args.dry_run
+        && !args.detach
+    {
+        let root_key = source
+            .url()
+            .and_then(|u| u.rsplit('/').next().map(str::to_string));
+        let mut keep: Vec<&str> = split.children.iter().map(|c| c.file.as_str()).collect();
+        keep.extend(root_key.as_deref());
+        deploy::bucket::prune(&aws, bucket, &keep).await;
+    }
     result
 }
 

@@ -190,6 +190,51 @@ pub async fn put_all(
         .await
 }
 
+/// Remove the templates a deployment no longer names (their versions
+/// expire with the lifecycle rule). Best effort: a failure is a warning.
+pub async fn prune(aws: &Aws, bucket: &Bucket, keep: &[&str]) {
+    let s3 = aws.s3();
+    let mut stale = Vec::new();
+    let mut pages = s3
+        .list_objects_v2()
+        .bucket(&bucket.name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let Ok(page) = page else {
+            return;
+        };
+        for o in page.contents() {
+            if let Some(key) = o.key().filter(|k| !keep.contains(k)) {
+                stale.push(key.to_string());
+            }
+        }
+    }
+    for chunk in stale.chunks(1000) {
+        let ids = chunk
+            .iter()
+            .filter_map(|k| ObjectIdentifier::builder().key(k).build().ok())
+            .collect();
+        let Ok(delete) = Delete::builder().set_objects(Some(ids)).quiet(true).build() else {
+            return;
+        };
+        if s3
+            .delete_objects()
+            .bucket(&bucket.name)
+            .delete(delete)
+            .send()
+            .await
+            .is_err()
+        {
+            crate::report::warning(&format!(
+                "could not remove the templates of earlier deployments from S3 bucket {}",
+                bucket.name
+            ));
+            return;
+        }
+    }
+}
+
 /// Empty the project's bucket (every version) and remove it; `false` when
 /// there was none.
 pub async fn remove(aws: &Aws, name: &str) -> Result<bool, Failure> {

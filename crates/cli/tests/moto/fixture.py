@@ -28,6 +28,7 @@ account has and moto lacks, or that only running tasks would create.
                                           ECS services (nested stacks), one per line
   fixture.py bucket-settings NAME         print a bucket's versioning, encryption, public
                                           access block and tags
+  fixture.py objects BUCKET               print a bucket's object keys (current versions), one per line
   fixture.py asg NAME                     print an Auto Scaling group's min, max and launch
                                           template's instance type
 
@@ -277,6 +278,9 @@ if __name__ == "__main__":
         child_stacks(*args)
     elif cmd == "bucket-settings":
         bucket_settings(*args)
+    elif cmd == "objects":
+        for o in boto3.client("s3").list_objects_v2(Bucket=args[0]).get("Contents", []):
+            print(o["Key"])
     elif cmd == "push-image":
         push_image(*args)
     elif cmd == "image-digest":
