@@ -72,7 +72,14 @@ impl Wirer<'_> {
                 b'{' if rest.starts_with(REF) => {
                     let start = i + REF.len();
                     let end = string_end(b, start - 1);
-                    self.import(&json[start..end], None);
+                    let name = &json[start..end];
+                    // Most references stay inside, or were imported already.
+                    if !name.starts_with("AWS::")
+                        && !self.mine.contains(name)
+                        && !self.w.params.contains_key(name)
+                    {
+                        self.import(name, None);
+                    }
                     i = end + 1;
                 }
                 b'{' if rest.starts_with(GET_ATT) => {
