@@ -31,23 +31,6 @@ fn fixtures() -> Vec<PathBuf> {
     dirs
 }
 
-/// cfn-lint over many templates at once; returns its findings (empty = clean).
-fn lint(files: &[PathBuf]) -> String {
-    let out = Command::new(cfn_lint())
-        .args(["--format", "parseable"])
-        .args(files)
-        .output()
-        .expect("cfn-lint runs");
-    // Exit code bits: 2 errors, 4 warnings, 8 informational.
-    let code = out.status.code().unwrap_or(-1);
-    assert!(
-        code >= 0,
-        "cfn-lint crashed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
 #[test]
 fn every_fixture_template_passes_cfn_lint_in_both_formats() {
     let out = tempfile::tempdir().unwrap();
@@ -70,7 +53,7 @@ fn every_fixture_template_passes_cfn_lint_in_both_formats() {
         }
     }
     assert!(files.len() >= 70);
-    let findings = lint(&files);
+    let findings = cfn_lint_findings(&files);
     assert!(findings.is_empty(), "cfn-lint findings:\n{findings}");
 }
 
@@ -118,7 +101,7 @@ fn corpus_apps_convert_cleanly_or_say_why_not() {
         converted.len()
     );
     assert_eq!(converted.len() + rejected, apps.len());
-    let findings = lint(&converted);
+    let findings = cfn_lint_findings(&converted);
     assert!(findings.is_empty(), "cfn-lint findings:\n{findings}");
     let (failed, _) = checkov(&converted);
     let unexpected: Vec<&String> = failed
@@ -377,7 +360,7 @@ fn ecs_params_beside_the_compose_file_win_over_compose_and_reach_the_template() 
     let o = convert_in(&dir, &["-o", file.to_str().unwrap()], home.path());
     assert!(o.status.success());
     insta::assert_snapshot!("ecs_params_app", std::fs::read_to_string(&file).unwrap());
-    let findings = lint(&[file]);
+    let findings = cfn_lint_findings(&[file]);
     assert!(findings.is_empty(), "cfn-lint findings:\n{findings}");
 }
 

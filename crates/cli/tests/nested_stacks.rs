@@ -16,41 +16,11 @@ fn convert_in(dir: &Path, args: &[&str]) -> Output {
     cmd.output().expect("docker-ecs runs")
 }
 
-/// cfn-lint over many templates, in two processes (one per core here:
-/// about half a second a template).
-fn lint(files: &[PathBuf]) -> String {
-    let half = files.len().div_ceil(2).max(1);
-    let runs: Vec<_> = files
-        .chunks(half)
-        .map(|part| {
-            Command::new(cfn_lint())
-                .args(["--format", "parseable"])
-                .args(part)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("cfn-lint runs")
-        })
-        .collect();
-    let mut findings = String::new();
-    for run in runs {
-        let out = run.wait_with_output().expect("cfn-lint ends");
-        assert!(
-            out.status.code().is_some(),
-            "cfn-lint crashed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        findings.push_str(&String::from_utf8_lossy(&out.stdout));
-    }
-    findings
-}
-
 /// CloudFormation's limits, as the AWS documentation gives them.
 const RESOURCES: usize = 500;
 const PARAMETERS: usize = 200;
 const OUTPUTS: usize = 200;
 const BY_URL: usize = 1_000_000;
-const INLINE: usize = 51_200;
 
 fn count(template: &Value, section: &str) -> usize {
     template[section].as_object().map_or(0, |m| m.len())
@@ -136,7 +106,7 @@ fn generated_apps_fit_every_limit_in_one_stack_or_in_nested_stacks() {
         } else {
             assert!(stderr.contains("child stacks"), "{n}: {stderr}");
             for (_, t) in all.iter().filter(|(p, _)| !p.ends_with("stack.json")) {
-                // Children travel by URL; the root too when over INLINE.
+                // Children travel by URL; the root too when over 51,200 bytes.
                 assert!(serde_json::to_string(t).unwrap().len() <= BY_URL);
             }
         }
@@ -151,8 +121,7 @@ fn generated_apps_fit_every_limit_in_one_stack_or_in_nested_stacks() {
         "51 services need nested stacks: {shapes:?}"
     );
     assert!(shapes[4].1 > 200, "1,000 services spread out: {shapes:?}");
-    let _ = INLINE;
-    let findings = lint(&files);
+    let findings = cfn_lint_findings(&files);
     assert!(findings.is_empty(), "cfn-lint findings:\n{findings}");
 }
 
@@ -189,7 +158,7 @@ fn every_fixture_passes_cfn_lint_as_nested_stacks() {
         }
     }
     assert!(files.len() >= 100, "{} templates", files.len());
-    let findings = lint(&files);
+    let findings = cfn_lint_findings(&files);
     assert!(findings.is_empty(), "cfn-lint findings:\n{findings}");
 }
 
