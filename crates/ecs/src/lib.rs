@@ -15,6 +15,7 @@ pub mod overlay;
 pub mod params;
 pub mod sizing;
 pub mod support;
+pub mod two_threads;
 
 pub use convert::{Conversion, LaunchType, Options, convert};
 
@@ -40,47 +41,44 @@ impl Conversion {
         v
     }
 
+    /// Every CloudFormation limit the template (the root or a child, when
+    /// split) breaks, as sentences; empty when it may be deployed.
+    pub fn broken_limits(&self) -> Vec<String> {
+        let Some(split) = &self.nested else {
+            return single_broken(&self.template, self.overlay.as_ref());
+        };
+        let mut broken = Vec::new();
+        for c in &split.children {
+            broken.extend(
+                limits::check(&c.counts)
+                    .into_iter()
+                    .map(|b| format!("child stack {}: {b}", c.id)),
+            );
+        }
+        let root = &split.root;
+        let counts = limits::Counts::of_value(root, cfn::body_len(root));
+        broken.extend(
+            limits::check(&counts)
+                .into_iter()
+                .map(|b| format!("root stack: {b}")),
+        );
+        broken
+    }
+
     /// Render the template (the root one, when split), or say which
     /// CloudFormation limit it, or a child, breaks.
     pub fn render(&self, format: Format) -> Result<String, Vec<String>> {
-        if let Some(split) = &self.nested {
-            let mut broken = Vec::new();
-            for c in &split.children {
-                broken.extend(
-                    limits::check(&c.counts)
-                        .into_iter()
-                        .map(|b| format!("child stack {}: {b}", c.id)),
-                );
-            }
-            let root = &split.root;
-            if let Err(b) = checked(root, |bytes| limits::Counts::of_value(root, bytes)) {
-                broken.extend(b.into_iter().map(|b| format!("root stack: {b}")));
-            }
-            return if broken.is_empty() {
-                Ok(render_as(root, format))
-            } else {
-                Err(broken)
-            };
+        let broken = self.broken_limits();
+        if !broken.is_empty() {
+            return Err(broken);
         }
         // Without an overlay the typed template is written out directly:
         // going through a `serde_json::Value` doubled the cost of rendering.
-        match &self.overlay {
-            None => {
-                let t = &self.template;
-                checked(t, |bytes| limits::Counts {
-                    resources: t.resources.len(),
-                    parameters: t.parameters.len(),
-                    outputs: t.outputs.len(),
-                    bytes,
-                })?;
-                Ok(render_as(t, format))
-            }
-            Some(_) => {
-                let v = self.value();
-                checked(&v, |bytes| limits::Counts::of_value(&v, bytes))?;
-                Ok(render_as(&v, format))
-            }
-        }
+        Ok(match (&self.nested, &self.overlay) {
+            (Some(split), _) => render_as(&split.root, format),
+            (None, None) => render_as(&self.template, format),
+            (None, Some(_)) => render_as(&self.value(), format),
+        })
     }
 }
 
@@ -91,42 +89,30 @@ impl nested::Child {
     }
 }
 
-/// Does the template, with its overlay, fit in one stack?
+/// Does the template, with its overlay, fit in one stack? Counting comes
+/// first: a large project need not be serialized to know.
 pub(crate) fn fits_one_stack(t: &cfn::Template, overlay: Option<&serde_json::Value>) -> bool {
-    let over = |n: usize, limit: usize| n > limit;
+    let over = t.resources.len() > limits::MAX_RESOURCES
+        || t.parameters.len() > limits::MAX_PARAMETERS
+        || t.outputs.len() > limits::MAX_OUTPUTS;
+    (overlay.is_some() || !over) && single_broken(t, overlay).is_empty()
+}
+
+/// The limits one template breaks, with its overlay applied. The size
+/// limit applies to what `up` sends: the compact JSON body.
+fn single_broken(t: &cfn::Template, overlay: Option<&serde_json::Value>) -> Vec<String> {
     match overlay {
-        None => {
-            if over(t.resources.len(), limits::MAX_RESOURCES)
-                || over(t.parameters.len(), limits::MAX_PARAMETERS)
-                || over(t.outputs.len(), limits::MAX_OUTPUTS)
-            {
-                return false;
-            }
-            checked(t, |bytes| limits::Counts {
-                resources: t.resources.len(),
-                parameters: t.parameters.len(),
-                outputs: t.outputs.len(),
-                bytes,
-            })
-            .is_ok()
-        }
+        None => limits::check(&limits::Counts {
+            resources: t.resources.len(),
+            parameters: t.parameters.len(),
+            outputs: t.outputs.len(),
+            bytes: cfn::body_len(t),
+        }),
         Some(o) => {
             let mut v = t.to_value();
             overlay::apply(&mut v, o);
-            checked(&v, |bytes| limits::Counts::of_value(&v, bytes)).is_ok()
+            limits::check(&limits::Counts::of_value(&v, cfn::body_len(&v)))
         }
-    }
-}
-/// The size limit applies to what `up` sends: the compact JSON body.
-fn checked<T: serde::Serialize>(
-    template: &T,
-    counts: impl FnOnce(usize) -> limits::Counts,
-) -> Result<(), Vec<String>> {
-    let broken = limits::check(&counts(cfn::body_len(template)));
-    if broken.is_empty() {
-        Ok(())
-    } else {
-        Err(broken)
     }
 }
 

@@ -15,6 +15,7 @@ mod wire;
 
 use crate::cfn::{self, Resource, Template};
 use crate::limits::{CHILD_STACK_BUCKETS, Counts};
+use crate::two_threads;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use wire::{Wirer, Wiring};
@@ -185,20 +186,9 @@ impl<'a> Splitter<'a> {
         // The bulk of the work, each child resource written as JSON, is
         // shared by two threads.
         let ids = self.t.sorted_ids();
-        let plain = |part: &[&String]| -> Vec<Option<Written>> {
-            part.iter()
-                .map(|id| {
-                    (self.home.contains_key(id.as_str()) && edit_of(id).is_none())
-                        .then(|| Written::from_resource(&self.t.resources[id.as_str()]))
-                })
-                .collect()
-        };
-        let (a, b) = ids.split_at(ids.len() / 2);
-        let written = std::thread::scope(|s| {
-            let other = s.spawn(|| plain(b));
-            let mut out = plain(a);
-            out.extend(other.join().expect("writing JSON cannot panic"));
-            out
+        let written = two_threads::map(ids.clone(), |id| {
+            (self.home.contains_key(id.as_str()) && edit_of(id).is_none())
+                .then(|| Written::from_resource(&self.t.resources[id.as_str()]))
         });
         for (id, written) in ids.into_iter().zip(written) {
             let r = &self.t.resources[id];
@@ -302,20 +292,12 @@ impl<'a> Splitter<'a> {
     /// Rewrite every child's references to the outside, two children at a
     /// time.
     fn wire_all(&self, children: &mut ChildResources) -> BTreeMap<String, Wiring> {
-        let mut all: Vec<(&String, &mut BTreeMap<String, Written>)> = children.iter_mut().collect();
-        let half = all.len().div_ceil(2);
-        let (a, b) = all.split_at_mut(half);
-        let wire = |part: &mut [(&String, &mut BTreeMap<String, Written>)]| {
-            part.iter_mut()
-                .map(|(child, resources)| ((*child).clone(), self.wire_child(child, resources)))
-                .collect::<Vec<_>>()
-        };
-        let (mut out, rest) = std::thread::scope(|s| {
-            let other = s.spawn(|| wire(b));
-            (wire(a), other.join().expect("wiring cannot panic"))
-        });
-        out.extend(rest);
-        out.into_iter().collect()
+        let all: Vec<_> = children.iter_mut().collect();
+        two_threads::map(all, |(child, resources)| {
+            (child.clone(), self.wire_child(child, resources))
+        })
+        .into_iter()
+        .collect()
     }
 
     fn wire_child(&self, child: &str, resources: &mut BTreeMap<String, Written>) -> Wiring {
@@ -405,23 +387,9 @@ impl<'a> Splitter<'a> {
         wirings: &BTreeMap<String, Wiring>,
         outputs: &BTreeMap<&str, BTreeMap<String, Value>>,
     ) -> Vec<Child> {
-        let all: Vec<(String, BTreeMap<String, Written>)> = resources.into_iter().collect();
-        let half = all.len().div_ceil(2);
-        let build = |part: &[(String, BTreeMap<String, Written>)]| {
-            part.iter()
-                .map(|(id, r)| self.child(id, r, &wirings[id], outputs.get(id.as_str())))
-                .collect::<Vec<_>>()
-        };
-        let (a, b) = all.split_at(half);
-        let (mut out, rest) = std::thread::scope(|s| {
-            let other = s.spawn(|| build(b));
-            (
-                build(a),
-                other.join().expect("building a child cannot panic"),
-            )
-        });
-        out.extend(rest);
-        out
+        two_threads::map(resources.into_iter().collect(), |(id, r)| {
+            self.child(&id, &r, &wirings[&id], outputs.get(id.as_str()))
+        })
     }
 
     fn child(

@@ -97,20 +97,11 @@ fn write_children(
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let write_all = |part: &[ecs::nested::Child]| -> Result<(), String> {
-        for c in part {
-            if let Some(p) = path(&c.id) {
-                write(&p, &c.render(format))?;
-            }
-        }
-        Ok(())
-    };
-    let (a, b) = children.split_at(children.len().div_ceil(2));
-    std::thread::scope(|s| {
-        let other = s.spawn(|| write_all(b));
-        let mine = write_all(a);
-        mine.and(other.join().expect("writing cannot panic"))
-    })?;
+    let written = ecs::two_threads::map(children.iter().collect(), |c| match path(&c.id) {
+        Some(p) => write(&p, &c.render(format)),
+        None => Ok(()),
+    });
+    written.into_iter().collect::<Result<(), String>>()?;
     crate::report::note(&format!(
         "nested stacks: the root and {} child stacks, written beside it ({}, …)",
         children.len(),

@@ -141,13 +141,7 @@ async fn up(
     let template = conversion.value();
     let body = ecs::cfn::to_body(&template);
     // CloudFormation's limits apply to exactly these bodies.
-    let broken = match &conversion.nested {
-        Some(_) => conversion
-            .render(ecs::Format::Json)
-            .err()
-            .unwrap_or_default(),
-        None => ecs::limits::check(&ecs::limits::Counts::of_value(&template, body.len())),
-    };
+    let broken = conversion.broken_limits();
     if !broken.is_empty() {
         return Err(super::convert::too_large(&broken));
     }
