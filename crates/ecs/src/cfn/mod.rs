@@ -238,6 +238,17 @@ impl Template {
         self.resources.insert(id, resource);
     }
 
+    /// Add a resource every service shares, even while one's are added.
+    pub fn add_shared(&mut self, logical_id: impl Into<String>, resource: Resource) {
+        self.resources.insert(logical_id.into(), resource);
+    }
+
+    /// A resource added before its service was known goes with it.
+    pub fn assign(&mut self, logical_id: &str, service: &str) {
+        self.owners
+            .insert(logical_id.to_string(), service.to_string());
+    }
+
     /// The template as a JSON value (with every key in its final order).
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("templates serialize")

@@ -301,7 +301,7 @@ pub fn mount_access(ctx: &mut Ctx, plans: &[super::service::ServicePlan]) {
         let mut users = plans.iter().filter(|p| p.efs_volumes.contains(key));
         if let (Some(only), None) = (users.next(), users.next()) {
             for id in &volume.resources {
-                ctx.t.owners.insert(id.clone(), only.name.clone());
+                ctx.t.assign(id, &only.name);
             }
         }
         let Some(group) = &volume.mount_group else {
@@ -311,9 +311,10 @@ pub fn mount_access(ctx: &mut Ctx, plans: &[super::service::ServicePlan]) {
             let Some(source) = &plan.own_group else {
                 continue;
             };
-            ctx.t.owner = Some(plan.name.clone());
+            let id = format!("{}NfsFrom{}", volume.id, plan.id);
+            ctx.t.assign(&id, &plan.name);
             ctx.t.add(
-                format!("{}NfsFrom{}", volume.id, plan.id),
+                id,
                 Resource::new(SecurityGroupIngress {
                     group_id: Expr::get_att(group, "GroupId"),
                     ip_protocol: "tcp".into(),
@@ -324,7 +325,6 @@ pub fn mount_access(ctx: &mut Ctx, plans: &[super::service::ServicePlan]) {
                     description: format!("NFS from service {}", plan.name),
                 }),
             );
-            ctx.t.owner = None;
         }
     }
 }

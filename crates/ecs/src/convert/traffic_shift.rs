@@ -138,7 +138,5 @@ fn infrastructure_role(ctx: &mut Ctx) {
         vec![ctx.project_tag()],
     );
     // Shared by every service: it stays in the root stack.
-    let owner = ctx.t.owner.take();
-    ctx.t.add(INFRASTRUCTURE_ROLE, Resource::new(role));
-    ctx.t.owner = owner;
+    ctx.t.add_shared(INFRASTRUCTURE_ROLE, Resource::new(role));
 }
