@@ -137,8 +137,9 @@ pub struct Deployed {
     pub stack: Stack,
     pub template: serde_json::Value,
     pub resources: Vec<StackResourceSummary>,
-    /// The child stacks' parameters (the values the root passed).
-    pub child_parameters: Vec<(String, String)>,
+    /// The stack's parameters, then its child stacks' (the values the
+    /// root passed them).
+    pub parameters: Vec<(String, String)>,
 }
 
 impl Deployed {
@@ -165,17 +166,10 @@ impl Deployed {
 
     /// The value a stack parameter was deployed with.
     pub fn parameter(&self, key: &str) -> Option<&str> {
-        self.stack
-            .parameters()
+        self.parameters
             .iter()
-            .find(|p| p.parameter_key() == Some(key))
-            .and_then(|p| p.parameter_value())
-            .or_else(|| {
-                self.child_parameters
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map(|(_, v)| v.as_str())
-            })
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The ECS cluster the services run in: the stack's own, or the one
@@ -201,10 +195,10 @@ pub async fn deployed(aws: &Aws, name: &str) -> Result<Option<Deployed>, Failure
     let template = template(&cfn, name).await?;
     let resources = resources(&cfn, name).await?;
     let mut d = Deployed {
+        parameters: parameters(&stack),
         stack,
         template,
         resources,
-        child_parameters: Vec::new(),
     };
     let children: Vec<String> = d
         .resources
@@ -218,22 +212,26 @@ pub async fn deployed(aws: &Aws, name: &str) -> Result<Option<Deployed>, Failure
         .buffered(8)
         .try_collect::<Vec<_>>()
         .await?;
-    for (stack, template, resources) in read.into_iter().flatten() {
-        if let (Some(all), Some(theirs)) = (
+    for (stack, mut template, resources) in read.into_iter().flatten() {
+        if let (Some(all), serde_json::Value::Object(theirs)) = (
             d.template["Resources"].as_object_mut(),
-            template["Resources"].as_object(),
+            template["Resources"].take(),
         ) {
-            all.extend(theirs.iter().map(|(k, v)| (k.clone(), v.clone())));
+            all.extend(theirs);
         }
         d.resources.extend(resources);
-        d.child_parameters.extend(
-            stack
-                .parameters()
-                .iter()
-                .filter_map(|p| Some((p.parameter_key()?.into(), p.parameter_value()?.into()))),
-        );
+        d.parameters.extend(parameters(&stack));
     }
     Ok(Some(d))
+}
+
+/// A stack's parameters and the values it was deployed with.
+pub fn parameters(stack: &Stack) -> Vec<(String, String)> {
+    stack
+        .parameters()
+        .iter()
+        .filter_map(|p| Some((p.parameter_key()?.into(), p.parameter_value()?.into())))
+        .collect()
 }
 
 /// A child stack: itself, its template, its resources (`None` once gone).

@@ -483,7 +483,7 @@ mod tests {
             stack: aws_sdk_cloudformation::types::Stack::builder().build(),
             template,
             resources: vec![],
-            child_parameters: vec![],
+            parameters: vec![],
         };
         let found: Vec<(String, String)> = sources(&d)
             .into_iter()

@@ -126,9 +126,10 @@ async fn up(
     let account = aws.caller_account().await?;
     pin_images(&aws, aws_args, loaded, args).await?;
     let cfn = aws.cloudformation();
+    let mut existing = stack::describe(&cfn, &stack_name).await?;
     // A project deployed as nested stacks stays so, every service in the
     // child stack it has (a move would replace it).
-    let placement = match stack::describe(&cfn, &stack_name).await? {
+    let placement = match &existing {
         Some(_) => ecs::nested::placement_of(&stack::template(&cfn, &stack_name).await?),
         None => None,
     };
@@ -155,7 +156,6 @@ async fn up(
 
     // An operation already under way: follow it first (this is also how a
     // detached `up` is picked up again).
-    let mut existing = stack::describe(&cfn, &stack_name).await?;
     if let Some(s) = &existing {
         if let Some(owner) = stack::project_of(s)
             && owner != project
@@ -259,11 +259,7 @@ async fn up(
             .map(|k| default_of(&k))
             .collect()
     };
-    let deployed: BTreeMap<String, String> = existing
-        .iter()
-        .flat_map(|st| st.parameters())
-        .filter_map(|p| Some((p.parameter_key()?.into(), p.parameter_value()?.into())))
-        .collect();
+    let deployed: BTreeMap<String, String> = existing.iter().flat_map(stack::parameters).collect();
     let given = |prefix: &str| given_subnets(&defaults(prefix), prefix, &deployed);
     let net = network::resolve(
         &aws.ec2(),
@@ -389,7 +385,7 @@ async fn up(
     // Children first: the root names them by URL.
     let bucket = match &conversion.nested {
         Some(split) => {
-            let bucket = deploy::bucket::ensure(&aws, &project, &account).await?;
+            let bucket = deploy::bucket::ensure(&aws, &bucket_name, &project).await?;
             let files: Vec<(String, String)> = split
                 .children
                 .iter()

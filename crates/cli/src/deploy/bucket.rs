@@ -53,17 +53,17 @@ pub async fn create(aws: &Aws, name: &str, what: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The project's bucket, created and locked down on first use.
-pub async fn ensure(aws: &Aws, project: &str, account: &str) -> Result<Bucket, Failure> {
-    let name = ecs::names::template_bucket(account, &aws.region, project);
+/// The project's bucket (`names::template_bucket`), created and locked
+/// down on first use.
+pub async fn ensure(aws: &Aws, name: &str, project: &str) -> Result<Bucket, Failure> {
     let s3 = aws.s3();
-    if s3.head_bucket().bucket(&name).send().await.is_err() {
-        create(aws, &name, "the nested stacks' templates").await?;
-        secure(aws, &name, project).await?;
+    if s3.head_bucket().bucket(name).send().await.is_err() {
+        create(aws, name, "the nested stacks' templates").await?;
+        secure(aws, name, project).await?;
     }
     Ok(Bucket {
-        url: url(aws, &name),
-        name,
+        url: url(aws, name),
+        name: name.to_string(),
     })
 }
 
@@ -211,21 +211,8 @@ pub async fn prune(aws: &Aws, bucket: &Bucket, keep: &[&str]) {
         }
     }
     for chunk in stale.chunks(1000) {
-        let ids = chunk
-            .iter()
-            .filter_map(|k| ObjectIdentifier::builder().key(k).build().ok())
-            .collect();
-        let Ok(delete) = Delete::builder().set_objects(Some(ids)).quiet(true).build() else {
-            return;
-        };
-        if s3
-            .delete_objects()
-            .bucket(&bucket.name)
-            .delete(delete)
-            .send()
-            .await
-            .is_err()
-        {
+        let objects = chunk.iter().map(|k| (k.as_str(), None));
+        if delete_objects(aws, &bucket.name, objects).await.is_err() {
             crate::report::warning(&format!(
                 "could not remove the templates of earlier deployments from S3 bucket {}",
                 bucket.name
@@ -249,37 +236,18 @@ pub async fn remove(aws: &Aws, name: &str) -> Result<bool, Failure> {
             .send()
             .await
             .map_err(|e| aws::message(&format!("listing S3 bucket {name}"), e))?;
+        // A page holds at most 1,000 versions, as many as one delete takes.
         let mut objects = Vec::new();
         for v in listed.versions() {
-            objects.push((v.key(), v.version_id()));
+            objects.extend(v.key().map(|k| (k, v.version_id())));
         }
         for m in listed.delete_markers() {
-            objects.push((m.key(), m.version_id()));
+            objects.extend(m.key().map(|k| (k, m.version_id())));
         }
         if objects.is_empty() {
             break;
         }
-        let ids = objects
-            .into_iter()
-            .filter_map(|(key, version)| {
-                ObjectIdentifier::builder()
-                    .key(key?)
-                    .set_version_id(version.map(str::to_string))
-                    .build()
-                    .ok()
-            })
-            .collect();
-        let delete = Delete::builder()
-            .set_objects(Some(ids))
-            .quiet(true)
-            .build()
-            .map_err(|e| format!("emptying S3 bucket {name}: {e}"))?;
-        s3.delete_objects()
-            .bucket(name)
-            .delete(delete)
-            .send()
-            .await
-            .map_err(|e| aws::message(&format!("emptying S3 bucket {name}"), e))?;
+        delete_objects(aws, name, objects.into_iter()).await?;
     }
     s3.delete_bucket()
         .bucket(name)
@@ -287,4 +255,35 @@ pub async fn remove(aws: &Aws, name: &str) -> Result<bool, Failure> {
         .await
         .map_err(|e| aws::message(&format!("removing S3 bucket {name}"), e))?;
     Ok(true)
+}
+
+/// Delete up to 1,000 objects (a version each, or the current one) in one
+/// request.
+async fn delete_objects<'a>(
+    aws: &Aws,
+    bucket: &str,
+    objects: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+) -> Result<(), Failure> {
+    let ids = objects
+        .filter_map(|(key, version)| {
+            ObjectIdentifier::builder()
+                .key(key)
+                .set_version_id(version.map(str::to_string))
+                .build()
+                .ok()
+        })
+        .collect();
+    let delete = Delete::builder()
+        .set_objects(Some(ids))
+        .quiet(true)
+        .build()
+        .map_err(|e| format!("emptying S3 bucket {bucket}: {e}"))?;
+    aws.s3()
+        .delete_objects()
+        .bucket(bucket)
+        .delete(delete)
+        .send()
+        .await
+        .map_err(|e| aws::message(&format!("emptying S3 bucket {bucket}"), e))?;
+    Ok(())
 }
