@@ -8,7 +8,7 @@ use crate::env::{Environment, read_dotenv};
 use crate::error::{Error, Result, SourceMap};
 use crate::interpolate::interpolate_tree;
 use crate::merge::merge;
-use crate::model::Project;
+use crate::model::{Project, Service};
 use crate::node::{Key, KeyPath, Map, Node, Span, Value};
 use crate::options::{self, LoadOptions, join, normalize_project_name};
 use crate::{checks, limits, read, resolve, yaml};
@@ -113,7 +113,7 @@ impl Loader {
             );
         }
 
-        let mut project: Project = from_node(&root, &KeyPath::root())?;
+        let mut project = typed_project(&mut root)?;
         project.working_dir = resolved.working_dir.clone();
         project.compose_files = resolved.files.clone();
         checks::validate_raw(&root)?;
@@ -598,9 +598,75 @@ impl Loader {
     }
 }
 
+/// The typed project. The services of a large project, most of its
+/// content, are read on two threads; on any error the whole project is
+/// read again on one, so that the error reported is the one it finds first.
+fn typed_project(root: &mut Node) -> Result<Project> {
+    const TWO_THREADS_FROM: usize = 64;
+    let Some(services) = root
+        .get_mut("services")
+        .filter(|s| s.as_map().is_some_and(|m| m.len() >= TWO_THREADS_FROM))
+    else {
+        return from_node(root, &KeyPath::root());
+    };
+    let span = services.span;
+    let services = std::mem::replace(services, Node::empty_map(span));
+    let entries: Vec<(&Key, &Node)> = services.as_map().into_iter().flatten().collect();
+    let (first, second) = entries.split_at(entries.len() / 2);
+    let read = |part: &[(&Key, &Node)]| -> Result<Vec<(String, Service)>> {
+        let at = KeyPath::root().key("services");
+        part.iter()
+            .map(|(k, v)| Ok((k.name.clone(), from_node(v, &at.key(&k.name))?)))
+            .collect()
+    };
+    let (rest, first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| read(second));
+        let rest = from_node::<Project>(root, &KeyPath::root());
+        let first = read(first);
+        (
+            rest,
+            first,
+            second.join().expect("reading a service cannot panic"),
+        )
+    });
+    *root.get_mut("services").expect("taken above") = services;
+    match (rest, first, second) {
+        (Ok(mut project), Ok(first), Ok(second)) => {
+            project.services = first.into_iter().chain(second).collect();
+            Ok(project)
+        }
+        _ => from_node(root, &KeyPath::root()),
+    }
+}
+
 /// Compose reads keys as strings only: `80:` or `true:` as a key is an
 /// error, wherever it stands (extensions included).
 fn non_string_keys(doc: &Node) -> Result<()> {
+    // Files almost never have one: the paths are made only to report it.
+    let mut stack = vec![doc];
+    let mut any = false;
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Map(m) => {
+                any = m.keys().any(|k| k.not_a_string);
+                if any {
+                    break;
+                }
+                stack.extend(m.values());
+            }
+            Value::Seq(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    if any {
+        first_non_string_key(doc)
+    } else {
+        Ok(())
+    }
+}
+
+/// The first non-string key in the file, with its path.
+fn first_non_string_key(doc: &Node) -> Result<()> {
     let mut stack = vec![(doc, KeyPath::root())];
     while let Some((node, path)) = stack.pop() {
         match &node.value {

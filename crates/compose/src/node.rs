@@ -295,9 +295,11 @@ pub fn format_float(f: f64) -> String {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeyPath(Vec<PathPart>);
 
+/// Keys are shared, not copied: paths are made for every key of every
+/// service, and a longer path is a copy of a shorter one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum PathPart {
-    Key(String),
+    Key(std::sync::Arc<str>),
     Index(usize),
 }
 
@@ -310,13 +312,13 @@ impl KeyPath {
             dotted
                 .split('.')
                 .filter(|s| !s.is_empty())
-                .map(|s| PathPart::Key(s.to_string()))
+                .map(|s| PathPart::Key(s.into()))
                 .collect(),
         )
     }
     pub fn key(&self, k: &str) -> Self {
         let mut p = self.clone();
-        p.0.push(PathPart::Key(k.to_string()));
+        p.0.push(PathPart::Key(k.into()));
         p
     }
     pub fn index(&self, i: usize) -> Self {
@@ -329,7 +331,7 @@ impl KeyPath {
     }
     /// Extend in place (for walks that go down and back up).
     pub fn push_key(&mut self, k: &str) {
-        self.0.push(PathPart::Key(k.to_string()));
+        self.0.push(PathPart::Key(k.into()));
     }
     pub fn push_index(&mut self, i: usize) {
         self.0.push(PathPart::Index(i));
@@ -362,7 +364,7 @@ impl KeyPath {
             return false;
         }
         self.0.iter().zip(pattern).all(|(part, pat)| match part {
-            PathPart::Key(k) => *pat == "*" || pat == k,
+            PathPart::Key(k) => *pat == "*" || *pat == &**k,
             PathPart::Index(_) => *pat == "[]",
         })
     }
