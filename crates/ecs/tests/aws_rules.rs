@@ -119,7 +119,7 @@ fn broken(rule: &str, mut t: Template, damage: impl FnOnce(&mut Template), expec
 /// The typed properties of resource `id`, of the kind named.
 macro_rules! props {
     ($t:expr, $id:expr, $kind:ident) => {
-        match &mut $t
+        match &mut *$t
             .resources
             .get_mut($id)
             .unwrap_or_else(|| panic!("no {}", $id))
@@ -151,7 +151,7 @@ fn a_health_check_admitted_from_the_network_but_not_the_load_balancer_is_caught(
         example("http-api"),
         |t| {
             for (_, r) in t.resources.iter_mut() {
-                if let Properties::SecurityGroupIngress(i) = &mut r.properties
+                if let Properties::SecurityGroupIngress(i) = &mut *r.properties
                     && i.description.contains("from the load balancer")
                 {
                     i.source_security_group_id = Some(Expr::reference("DefaultNetwork"));
@@ -262,7 +262,7 @@ fn gpu_service(t: &Template) -> String {
     t.resources
         .iter()
         .find(
-            |(_, r)| matches!(&r.properties, Properties::EcsService(s) if s.launch_type.is_none()),
+            |(_, r)| matches!(&*r.properties, Properties::EcsService(s) if s.launch_type.is_none()),
         )
         .map(|(id, _)| id.clone())
         .expect("an EC2 service")
@@ -292,7 +292,7 @@ fn instances_started_in_public_subnets_are_caught() {
         fixture("gpu"),
         |t| {
             for (_, r) in t.resources.iter_mut() {
-                if let Properties::AutoScalingGroup(g) = &mut r.properties {
+                if let Properties::AutoScalingGroup(g) = &mut *r.properties {
                     g.vpc_zone_identifier = vec![Expr::reference("LoadBalancerSubnet1")];
                 }
             }
@@ -305,7 +305,7 @@ fn instances_started_in_public_subnets_are_caught() {
 fn capacity_that_scales_in_under_running_tasks_is_caught() {
     let unprotect = |t: &mut Template| {
         for (_, r) in t.resources.iter_mut() {
-            if let Properties::CapacityProvider(c) = &mut r.properties
+            if let Properties::CapacityProvider(c) = &mut *r.properties
                 && let Some(p) = &mut c.auto_scaling_group_provider
             {
                 p.managed_termination_protection = "DISABLED".into();
@@ -323,7 +323,7 @@ fn capacity_that_scales_in_under_running_tasks_is_caught() {
         fixture("gpu"),
         |t| {
             for (_, r) in t.resources.iter_mut() {
-                if let Properties::AutoScalingGroup(g) = &mut r.properties {
+                if let Properties::AutoScalingGroup(g) = &mut *r.properties {
                     g.new_instances_protected_from_scale_in = false;
                 }
             }
@@ -392,7 +392,7 @@ fn nfs_from_the_whole_network_or_from_nowhere_is_caught() {
         example("web-db"),
         |t| {
             for (_, r) in t.resources.iter_mut() {
-                if let Properties::MountTarget(m) = &mut r.properties {
+                if let Properties::MountTarget(m) = &mut *r.properties {
                     m.security_groups = vec![Expr::reference("DefaultNetwork")];
                 }
             }
@@ -498,7 +498,7 @@ fn a_task_role_any_account_may_have_assumed_is_caught() {
         example("worker"),
         |t| {
             for (_, r) in t.resources.iter_mut() {
-                if let Properties::Role(role) = &mut r.properties {
+                if let Properties::Role(role) = &mut *r.properties {
                     for s in &mut role.assume_role_policy_document.statement {
                         s.condition = None;
                     }
@@ -516,7 +516,7 @@ fn a_target_group_left_at_aws_default_drain_is_caught() {
         example("http-api"),
         |t| {
             for (_, r) in t.resources.iter_mut() {
-                if let Properties::TargetGroup(tg) = &mut r.properties {
+                if let Properties::TargetGroup(tg) = &mut *r.properties {
                     tg.target_group_attributes.clear();
                 }
             }

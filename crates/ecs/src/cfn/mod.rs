@@ -160,7 +160,9 @@ pub struct Output {
 /// One resource: its typed properties plus the resource-level attributes.
 #[derive(Debug, Clone)]
 pub struct Resource {
-    pub properties: Properties,
+    /// Boxed: the largest kinds take most of a kilobyte, and a large
+    /// project's template holds tens of thousands of resources.
+    pub properties: Box<Properties>,
     pub depends_on: Vec<String>,
     pub condition: Option<String>,
     /// `Retain` for data that must survive `down` (EFS file systems).
@@ -170,7 +172,7 @@ pub struct Resource {
 impl Resource {
     pub fn new(properties: impl Into<Properties>) -> Self {
         Resource {
-            properties: properties.into(),
+            properties: Box::new(properties.into()),
             depends_on: Vec::new(),
             condition: None,
             retain: false,

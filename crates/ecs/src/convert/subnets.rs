@@ -235,7 +235,7 @@ pub fn needs(
     let mut outside_ecr = std::collections::BTreeSet::new();
     let (mut secrets_manager, mut ssm) = (false, false);
     for r in ctx.t.resources.values() {
-        match &r.properties {
+        match &*r.properties {
             Properties::TaskDefinition(td) => {
                 for c in &td.container_definitions {
                     if !is_ecr_image(&c.image) {

@@ -138,7 +138,7 @@ macro_rules! of {
     ($t:expr, $kind:ident) => {
         $t.resources
             .iter()
-            .filter_map(|(id, r)| match &r.properties {
+            .filter_map(|(id, r)| match &*r.properties {
                 ecs::cfn::resources::Properties::$kind(p) => Some((id.as_str(), p)),
                 _ => None,
             })
@@ -157,7 +157,7 @@ pub fn target(e: &Expr) -> Option<&str> {
 
 /// The properties of resource `id`, when the template creates it.
 pub fn resource<'a>(t: &'a Template, id: &str) -> Option<&'a Properties> {
-    t.resources.get(id).map(|r| &r.properties)
+    t.resources.get(id).map(|r| &*r.properties)
 }
 
 /// The task definition an ECS service runs.
