@@ -356,6 +356,7 @@ fn ecs_params_beside_the_compose_file_win_over_compose_and_reach_the_template() 
     ] {
         assert!(stderr.contains(expected), "{expected:?} not in:\n{stderr}");
     }
+    assert_eq!(stderr.matches("`task_placement` is ignored").count(), 1);
     let file = home.path().join("params.yaml");
     let o = convert_in(&dir, &["-o", file.to_str().unwrap()], home.path());
     assert!(o.status.success());

@@ -168,8 +168,6 @@ pub(crate) struct Ctx<'a> {
     pub launch_type: LaunchType,
     /// `ecs-params.yml`, with its own positions.
     pub params: Option<&'a crate::params::ParamsFile>,
-    /// Its `task_placement` warning was given (once per project).
-    pub warned_params_placement: bool,
     /// Sidecar → the service whose task it joins (`network_mode: service:`).
     pub sidecar_main: BTreeMap<String, String>,
     /// `x-aws-service_connect: true`.
@@ -187,6 +185,51 @@ impl<'a> Ctx<'a> {
     }
     pub fn name(&self) -> &str {
         &self.project.name
+    }
+    /// A context for converting some services on another thread: what the
+    /// steps so far decided, and an empty template and reports.
+    pub fn worker(&self) -> Ctx<'a> {
+        Ctx {
+            project: self.project,
+            pos: self.pos,
+            t: Template::default(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            net: self.net.clone(),
+            cluster: self.cluster.clone(),
+            networks: self.networks.clone(),
+            volumes: self.volumes.clone(),
+            secret_parameters: Vec::new(),
+            filesystem_parameters: Vec::new(),
+            existing_load_balancer: None,
+            init_image: self.init_image.clone(),
+            launch_type: self.launch_type,
+            params: self.params,
+            sidecar_main: self.sidecar_main.clone(),
+            service_connect: self.service_connect,
+        }
+    }
+    /// Take in what a worker added, after what this context holds: as if
+    /// its services had been converted here, after this one's.
+    pub fn absorb(&mut self, worker: Ctx) {
+        let Ctx {
+            t,
+            warnings,
+            errors,
+            secret_parameters,
+            filesystem_parameters,
+            ..
+        } = worker;
+        self.t.parameters.extend(t.parameters);
+        self.t.conditions.extend(t.conditions);
+        self.t.resources.extend(t.resources);
+        self.t.outputs.extend(t.outputs);
+        self.t.metadata.extend(t.metadata);
+        self.t.owners.extend(t.owners);
+        self.warnings.extend(warnings);
+        self.errors.extend(errors);
+        self.secret_parameters.extend(secret_parameters);
+        self.filesystem_parameters.extend(filesystem_parameters);
     }
     pub fn error(&mut self, path: &KeyPath, message: impl Into<String>, help: impl Into<String>) {
         let e = self.pos.error(path, message, help);
@@ -298,7 +341,6 @@ pub fn convert(
         init_image: INIT_IMAGE.to_string(),
         launch_type: LaunchType::Fargate,
         params: options.params.as_ref(),
-        warned_params_placement: false,
         sidecar_main: BTreeMap::new(),
         service_connect: false,
     };

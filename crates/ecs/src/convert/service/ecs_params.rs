@@ -71,6 +71,20 @@ pub fn security_groups(ctx: &Ctx) -> Vec<Expr> {
         .unwrap_or_default()
 }
 
+/// `run_params.task_placement` says nothing to Fargate services: said once
+/// per project, when it has any.
+pub fn warn_placement_ignored(ctx: &mut Ctx, any_fargate: bool) {
+    let Some(file) = ctx.params else { return };
+    let p = &file.params;
+    if any_fargate && !(p.constraints.is_empty() && p.strategies.is_empty()) {
+        ctx.warnings.push(file.warning(
+            &paths::task_placement(),
+            "`task_placement` is ignored for Fargate services: ECS places their tasks itself",
+            "run the services on EC2 (`x-aws-launch_type: EC2`) to place them",
+        ));
+    }
+}
+
 /// `run_params.task_placement`: added to every EC2 service's placement
 /// (ECS places Fargate tasks itself; a daemon takes no strategy).
 pub fn placement(ctx: &mut Ctx, fargate: bool, daemon: bool, out: &mut Placement) {
@@ -80,15 +94,7 @@ pub fn placement(ctx: &mut Ctx, fargate: bool, daemon: bool, out: &mut Placement
         return;
     }
     if fargate {
-        // Said once per project, not once per service.
-        if !ctx.warned_params_placement {
-            ctx.warned_params_placement = true;
-            ctx.warnings.push(file.warning(
-                &paths::task_placement(),
-                "`task_placement` is ignored for Fargate services: ECS places their tasks itself",
-                "run the services on EC2 (`x-aws-launch_type: EC2`) to place them",
-            ));
-        }
+        // Said once per project: `warn_placement_ignored`.
         return;
     }
     for (kind, expression) in &p.constraints {

@@ -68,7 +68,6 @@ pub fn services(
     let mut names: Vec<&String> = project.services.keys().collect();
     names.sort();
     let mut table = names::NameTable::default();
-    let mut plans = Vec::new();
     if !project.services.is_empty() {
         ctx.t.conditions.insert(
             "IsUsEast1".into(),
@@ -87,17 +86,90 @@ pub fn services(
             ids.insert(name.to_string(), id);
         }
     }
-    for name in names {
-        // A sidecar is written with the service whose task it joins.
-        if ctx.sidecar_main.contains_key(name) {
-            continue;
-        }
-        let Some(id) = ids.get(name) else { continue };
+    // A sidecar is written with the service whose task it joins.
+    let mains: Vec<&String> = names
+        .into_iter()
+        .filter(|n| !ctx.sidecar_main.contains_key(*n) && ids.contains_key(*n))
+        .collect();
+    let job = Job {
+        ids: &ids,
+        sidecars: &sidecars,
+        lb,
+        secrets,
+        connect: connect.as_ref(),
+    };
+    let plans = if mains.len() < two_threads_from() {
+        mains.iter().map(|name| job.convert(ctx, name)).collect()
+    } else {
+        two_threads(ctx, mains, &job)
+    };
+    let fargate = plans.iter().any(|p: &ServicePlan| p.ec2.is_none());
+    ecs_params::warn_placement_ignored(ctx, fargate);
+    plans
+}
+
+/// Projects this large convert their services on two threads.
+#[cfg(not(test))]
+fn two_threads_from() -> usize {
+    64
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests compare both ways on one project.
+    static TWO_THREADS_FROM: std::cell::Cell<usize> = const { std::cell::Cell::new(64) };
+}
+
+#[cfg(test)]
+fn two_threads_from() -> usize {
+    TWO_THREADS_FROM.get()
+}
+
+/// The second half of the services is converted in a context of its own,
+/// whose template and findings then follow the first half's: the same
+/// template and the same reports as one thread gives.
+fn two_threads(ctx: &mut Ctx, mut mains: Vec<&String>, job: &Job) -> Vec<ServicePlan> {
+    let second = mains.split_off(mains.len() / 2);
+    let mut worker = ctx.worker();
+    let (mut plans, theirs) = std::thread::scope(|s| {
+        let worker = &mut worker;
+        let theirs = s.spawn(move || {
+            second
+                .iter()
+                .map(|name| job.convert(worker, name))
+                .collect::<Vec<_>>()
+        });
+        let mine: Vec<ServicePlan> = mains.iter().map(|name| job.convert(ctx, name)).collect();
+        let theirs = theirs.join().expect("converting a service cannot panic");
+        (mine, theirs)
+    });
+    ctx.absorb(worker);
+    plans.extend(theirs);
+    plans
+}
+
+/// What every service's conversion shares.
+struct Job<'a> {
+    /// Service → its logical ID prefix.
+    ids: &'a BTreeMap<String, String>,
+    /// Main service → the sidecars in its task.
+    sidecars: &'a BTreeMap<String, Vec<String>>,
+    lb: &'a LoadBalancerPlan,
+    secrets: &'a BTreeMap<String, SecretPlan>,
+    connect: ecs_service::Connect<'a>,
+}
+
+impl Job<'_> {
+    /// One service, with its sidecars, into `ctx`'s template.
+    fn convert(&self, ctx: &mut Ctx, name: &String) -> ServicePlan {
+        let project = ctx.project;
+        let (lb, secrets) = (self.lb, self.secrets);
+        let id = &self.ids[name.as_str()];
         let path = KeyPath::root().key("services").key(name);
         let mut joined = read::Joined::default();
         let mut riders = Vec::new();
-        for side in sidecars.get(name).into_iter().flatten() {
-            let Some(side_id) = ids.get(side) else {
+        for side in self.sidecars.get(name).into_iter().flatten() {
+            let Some(side_id) = self.ids.get(side) else {
                 continue;
             };
             let s = &project.services[side.as_str()];
@@ -130,10 +202,10 @@ pub fn services(
             sidecars::absorb(&mut spec, side);
         }
         ctx.t.owner = Some(name.clone());
-        plans.push(emit(ctx, &spec, service, lb, riders, connect.as_ref()));
+        let plan = emit(ctx, &spec, service, lb, riders, self.connect);
         ctx.t.owner = None;
+        plan
     }
-    plans
 }
 
 /// Every resource of one service, from its spec.
@@ -187,5 +259,80 @@ fn emit(
         deployment: spec.deployment.clone(),
         lb_health: spec.lb_health.clone(),
         cluster_providers: spec.capacity.needs_cluster_providers(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use compose::{Environment, LoadOptions};
+
+    /// Sidecars, warnings, errors, EC2 and Fargate, a shared volume and
+    /// published ports, in 90 services: enough for two threads.
+    fn project() -> String {
+        let mut y = String::from("services:\n");
+        for i in 0..90 {
+            y.push_str(&format!(
+                "  s{i:02}:\n    image: app/s{i}\n    restart: always\n"
+            ));
+            match i % 6 {
+                0 => y.push_str(&format!("    ports: [\"{}:80\"]\n", 8000 + i)),
+                1 => y.push_str(&format!("    network_mode: service:s{:02}\n", i - 1)),
+                2 => y.push_str("    volumes: [\"data:/data\"]\n"),
+                3 => y.push_str("    x-aws-launch_type: EC2\n    deploy: {resources: {limits: {cpus: \"1\", memory: 1G}}}\n"),
+                4 => y.push_str("    x-aws-essential: false\n    x-aws-unknown: 1\n"),
+                _ => y.push_str(&format!("    depends_on: [s{:02}]\n", i - 1)),
+            }
+        }
+        y.push_str("volumes:\n  data: {}\n");
+        y
+    }
+
+    fn convert(dir: &std::path::Path, text: &str, threads_from: usize) -> String {
+        std::fs::write(dir.join("compose.yaml"), text).unwrap();
+        let loaded = compose::load(&LoadOptions {
+            cwd: dir.to_path_buf(),
+            environment: Environment::new(),
+            project_name: Some("two".into()),
+            ..Default::default()
+        })
+        .expect("the project loads");
+        super::TWO_THREADS_FROM.set(threads_from);
+        let c = crate::convert(&loaded.project, &loaded.positions, &Default::default());
+        super::TWO_THREADS_FROM.set(64);
+        match c {
+            Ok(c) => format!(
+                "{}\n{:?}",
+                crate::cfn::to_json(&c.template),
+                c.warnings
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+            ),
+            Err(errors) => format!(
+                "{:?}",
+                errors.iter().map(ToString::to_string).collect::<Vec<_>>()
+            ),
+        }
+    }
+
+    #[test]
+    fn two_threads_give_the_template_and_reports_of_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = project();
+        let one = convert(dir.path(), &text, usize::MAX);
+        let two = convert(dir.path(), &text, 2);
+        assert!(
+            one.contains("S89Service") && one.contains("ignored"),
+            "{one}"
+        );
+        assert_eq!(one, two);
+        // With an error in the second half, the same errors.
+        let bad = text.replace(
+            "image: app/s80",
+            "image: app/s80\n    x-aws-launch_type: MOON",
+        );
+        let one = convert(dir.path(), &bad, usize::MAX);
+        assert!(one.contains("MOON"), "{one}");
+        assert_eq!(one, convert(dir.path(), &bad, 2));
     }
 }
