@@ -84,14 +84,19 @@ impl Child {
     }
 }
 
-/// A resource of a child as compact JSON: `{"Type":…` and the rest
-/// (`,"Properties":…}`), with the attributes that go between, which the
-/// wiring changes.
-struct Written {
-    head: String,
-    tail: String,
-    condition: Option<String>,
-    depends_on: Vec<String>,
+/// A resource of a child: as converted, or as JSON when an overlay changed
+/// it (or it was detached from a root group).
+enum Item<'a> {
+    Typed(&'a Resource),
+    Edited(Value),
+}
+
+/// A child's resources as compact JSON (`"Id":{…},…`), with what they need
+/// from the outside.
+struct Wired {
+    resources: String,
+    ids: Vec<String>,
+    wiring: Wiring,
 }
 
 struct Splitter<'a> {
@@ -122,8 +127,10 @@ pub fn split(
     let edits = overlay
         .and_then(|o| o.get("Resources"))
         .and_then(Value::as_object);
-    let (root_resources, mut child_resources) = s.resources(edits);
-    let wirings = s.wire_all(&mut child_resources);
+    let (root_resources, child_items) = s.resources(edits);
+    let wired = s.write_all(child_items);
+    let wirings: BTreeMap<String, &Wiring> =
+        wired.iter().map(|(c, w)| (c.clone(), &w.wiring)).collect();
     let (order, unordered) = s.order(&wirings)?;
     let mut outputs: BTreeMap<&str, BTreeMap<String, Value>> = BTreeMap::new();
     for w in wirings.values() {
@@ -134,7 +141,7 @@ pub fn split(
                 .insert(name.clone(), value.clone());
         }
     }
-    let children = s.children(child_resources, &wirings, &outputs);
+    let children = s.children(&wired, &outputs);
     let mut root = s.root_template(root_resources, &children, &wirings, &order, project)?;
     if let Some(o) = overlay.and_then(|o| rest_of(o, t)) {
         crate::overlay::apply(&mut root, &o);
@@ -169,38 +176,30 @@ fn rest_of(overlay: &Value, t: &Template) -> Option<Value> {
     (!out.is_empty()).then_some(Value::Object(out))
 }
 
-type ChildResources = BTreeMap<String, BTreeMap<String, Written>>;
+type ChildItems<'a> = BTreeMap<String, BTreeMap<String, Item<'a>>>;
 
 impl<'a> Splitter<'a> {
-    /// Every resource in the root (as JSON) or in its child (as compact
-    /// JSON text). A root group's inline egress rules to a child's group
-    /// become rules of their own in that child: the root cannot name what
-    /// its children create.
+    /// Every resource in the root (as JSON) or in its child. A root group's
+    /// inline egress rules to a child's group become rules of their own in
+    /// that child: the root cannot name what its children create.
     fn resources(
         &self,
         edits: Option<&Map<String, Value>>,
-    ) -> (BTreeMap<String, Value>, ChildResources) {
+    ) -> (BTreeMap<String, Value>, ChildItems<'a>) {
         let mut root = BTreeMap::new();
-        let mut children: ChildResources = BTreeMap::new();
+        let mut children: ChildItems = BTreeMap::new();
         let edit_of = |id: &str| edits.and_then(|e| e.get(id));
-        // The bulk of the work, each child resource written as JSON, is
-        // shared by two threads.
-        let ids = self.t.sorted_ids();
-        let written = two_threads::map(ids.clone(), |id| {
-            (self.home.contains_key(id.as_str()) && edit_of(id).is_none())
-                .then(|| Written::from_resource(&self.t.resources[id.as_str()]))
-        });
-        for (id, written) in ids.into_iter().zip(written) {
-            let r = &self.t.resources[id];
+        let t = self.t;
+        for id in t.sorted_ids() {
+            let r = &t.resources[id];
             match (self.home.get(id.as_str()), edit_of(id)) {
                 // `null` removes the resource.
                 (_, Some(Value::Null)) => {}
                 (Some(child), None) => {
-                    let w = written.expect("written above");
                     children
                         .entry(child.clone())
                         .or_default()
-                        .insert(id.clone(), w);
+                        .insert(id.clone(), Item::Typed(r));
                 }
                 (Some(child), Some(edit)) => {
                     let mut v = serde_json::to_value(r).expect("resources serialize");
@@ -208,7 +207,7 @@ impl<'a> Splitter<'a> {
                     children
                         .entry(child.clone())
                         .or_default()
-                        .insert(id.clone(), Written::from_value(&v));
+                        .insert(id.clone(), Item::Edited(v));
                 }
                 (None, edit) => {
                     let mut v = serde_json::to_value(r).expect("resources serialize");
@@ -221,7 +220,7 @@ impl<'a> Splitter<'a> {
                                 children
                                     .entry(child)
                                     .or_default()
-                                    .insert(rule_id, Written::from_value(&rule));
+                                    .insert(rule_id, Item::Edited(rule));
                             }
                             None => {
                                 root.insert(rule_id, rule);
@@ -289,20 +288,21 @@ impl<'a> Splitter<'a> {
         out
     }
 
-    /// Rewrite every child's references to the outside, two children at a
-    /// time.
-    fn wire_all(&self, children: &mut ChildResources) -> BTreeMap<String, Wiring> {
-        let all: Vec<_> = children.iter_mut().collect();
-        two_threads::map(all, |(child, resources)| {
-            (child.clone(), self.wire_child(child, resources))
+    /// Every child's resources as compact JSON with their references to the
+    /// outside rewritten, two children at a time.
+    fn write_all(&self, children: ChildItems) -> BTreeMap<String, Wired> {
+        two_threads::map(children.into_iter().collect(), |(child, items)| {
+            let wired = self.write_child(&child, &items);
+            (child, wired)
         })
         .into_iter()
         .collect()
     }
 
-    fn wire_child(&self, child: &str, resources: &mut BTreeMap<String, Written>) -> Wiring {
-        let ids: Vec<String> = resources.keys().cloned().collect();
-        let mine: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    /// One child's resources, each written once into the child's text and
+    /// rewired on the way: no text per resource.
+    fn write_child(&self, child: &str, items: &BTreeMap<String, Item>) -> Wired {
+        let mine: BTreeSet<&str> = items.keys().map(String::as_str).collect();
         let mut w = Wirer {
             t: self.t,
             home: &self.home,
@@ -310,22 +310,57 @@ impl<'a> Splitter<'a> {
             mine: &mine,
             w: Wiring::default(),
         };
-        for (id, r) in resources.iter_mut() {
-            if let Some(c) = &r.condition {
-                w.w.conditions.insert(c.clone());
+        let mut out = String::with_capacity(items.len() * 1024);
+        let mut scratch = Vec::with_capacity(16 * 1024);
+        for (i, (id, item)) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
             }
-            r.depends_on.retain(|d| w.keep_dependency(id, d));
-            if let Some(changed) = w.rewrite(&r.tail) {
-                r.tail = changed;
+            out.push_str(&json(id));
+            out.push(':');
+            scratch.clear();
+            let (kind, condition, depends_on) = match item {
+                Item::Typed(r) => {
+                    // `{"Properties":…}` → `,"Properties":…}`.
+                    serde_json::to_writer(&mut scratch, &Rest(r)).expect("resources serialize");
+                    scratch[0] = b',';
+                    (
+                        json(r.type_name()),
+                        r.condition.clone(),
+                        r.depends_on.clone(),
+                    )
+                }
+                Item::Edited(v) => edited_parts(v, &mut scratch),
+            };
+            out.push_str("{\"Type\":");
+            out.push_str(&kind);
+            if let Some(c) = condition {
+                out.push_str(",\"Condition\":");
+                out.push_str(&json(&c));
+                w.w.conditions.insert(c);
             }
+            let depends_on: Vec<String> = depends_on
+                .into_iter()
+                .filter(|d| w.keep_dependency(id, d))
+                .collect();
+            if !depends_on.is_empty() {
+                out.push_str(",\"DependsOn\":");
+                out.push_str(&json(&depends_on));
+            }
+            let rest = std::str::from_utf8(&scratch).expect("JSON is UTF-8");
+            w.rewrite_into(rest, &mut out);
         }
         // Conditions read root parameters only, under their own names.
         for c in w.w.conditions.clone() {
             if let Some(expr) = self.t.conditions.get(&c) {
-                let _ = w.rewrite(&json(expr));
+                w.rewrite_into(&json(expr), &mut String::new());
             }
         }
-        w.w
+        Wired {
+            resources: out,
+            ids: items.keys().cloned().collect(),
+            wiring: w.w,
+        }
     }
 
     /// Each child's `DependsOn`: the children it reads from, then the
@@ -334,7 +369,7 @@ impl<'a> Splitter<'a> {
     #[allow(clippy::type_complexity)]
     fn order(
         &self,
-        wirings: &BTreeMap<String, Wiring>,
+        wirings: &BTreeMap<String, &Wiring>,
     ) -> Result<(BTreeMap<String, BTreeSet<String>>, Vec<(String, String)>), String> {
         let mut after: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (child, w) in wirings {
@@ -383,23 +418,17 @@ impl<'a> Splitter<'a> {
     /// The children's templates, two at a time.
     fn children(
         &self,
-        resources: ChildResources,
-        wirings: &BTreeMap<String, Wiring>,
+        wired: &BTreeMap<String, Wired>,
         outputs: &BTreeMap<&str, BTreeMap<String, Value>>,
     ) -> Vec<Child> {
-        two_threads::map(resources.into_iter().collect(), |(id, r)| {
-            self.child(&id, &r, &wirings[&id], outputs.get(id.as_str()))
+        two_threads::map(wired.iter().collect(), |(id, w)| {
+            self.child(id, w, outputs.get(id.as_str()))
         })
     }
 
-    fn child(
-        &self,
-        id: &str,
-        resources: &BTreeMap<String, Written>,
-        w: &Wiring,
-        outputs: Option<&BTreeMap<String, Value>>,
-    ) -> Child {
-        let mut body = String::with_capacity(resources.values().map(|r| r.tail.len() + 64).sum());
+    fn child(&self, id: &str, wired: &Wired, outputs: Option<&BTreeMap<String, Value>>) -> Child {
+        let w = &wired.wiring;
+        let mut body = String::with_capacity(wired.resources.len() + 4096);
         body.push_str("{\"AWSTemplateFormatVersion\":\"2010-09-09\",\"Description\":");
         body.push_str(&json(&format!("{} — child stack {id}", self.t.description)));
         if !w.params.is_empty() {
@@ -426,14 +455,7 @@ impl<'a> Splitter<'a> {
             body.push_str(&json(&conditions));
         }
         body.push_str(",\"Resources\":{");
-        for (i, (rid, r)) in resources.iter().enumerate() {
-            if i > 0 {
-                body.push(',');
-            }
-            body.push_str(&json(rid));
-            body.push(':');
-            r.write(&mut body);
-        }
+        body.push_str(&wired.resources);
         body.push('}');
         if let Some(outputs) = outputs {
             let outputs: BTreeMap<&String, Value> = outputs
@@ -446,8 +468,9 @@ impl<'a> Splitter<'a> {
             body.push_str(&json(&outputs));
         }
         body.push('}');
-        let mut services: Vec<String> = resources
-            .keys()
+        let mut services: Vec<String> = wired
+            .ids
+            .iter()
             .filter_map(|rid| self.t.owners.get(rid).cloned())
             .collect();
         services.sort();
@@ -457,7 +480,7 @@ impl<'a> Splitter<'a> {
             services,
             file: format!("{id}-{}.json", content_hash(&body)),
             counts: Counts {
-                resources: resources.len(),
+                resources: wired.ids.len(),
                 parameters: w.params.len(),
                 outputs: outputs.map_or(0, BTreeMap::len),
                 bytes: body.len(),
@@ -470,7 +493,7 @@ impl<'a> Splitter<'a> {
         &self,
         mut resources: BTreeMap<String, Value>,
         children: &[Child],
-        wirings: &BTreeMap<String, Wiring>,
+        wirings: &BTreeMap<String, &Wiring>,
         order: &BTreeMap<String, BTreeSet<String>>,
         project: &str,
     ) -> Result<Value, String> {
@@ -582,67 +605,31 @@ impl<'a> Splitter<'a> {
     }
 }
 
-impl Written {
-    fn from_resource(r: &Resource) -> Written {
-        Written {
-            head: format!("{{\"Type\":{}", json(r.type_name())),
-            tail: {
-                // `{"Properties":…}` → `,"Properties":…}`, written in place.
-                let mut bytes = Vec::with_capacity(1024);
-                serde_json::to_writer(&mut bytes, &Rest(r)).expect("resources serialize");
-                bytes[0] = b',';
-                String::from_utf8(bytes).expect("JSON is UTF-8")
-            },
-            condition: r.condition.clone(),
-            depends_on: r.depends_on.clone(),
-        }
+/// A resource an overlay changed, from its JSON form: its type as JSON,
+/// its condition and dependencies, and the rest written to `rest` as
+/// `,"Properties":…}`.
+fn edited_parts(v: &Value, rest: &mut Vec<u8>) -> (String, Option<String>, Vec<String>) {
+    let mut object = v.as_object().cloned().unwrap_or_default();
+    let kind = object.remove("Type").unwrap_or(Value::Null);
+    let depends_on = match object.remove("DependsOn") {
+        Some(Value::String(d)) => vec![d],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|d| d.as_str().map(str::to_string))
+            .collect(),
+        _ => vec![],
+    };
+    let condition = object
+        .remove("Condition")
+        .and_then(|c| c.as_str().map(str::to_string));
+    serde_json::to_writer(&mut *rest, &object).expect("JSON values serialize");
+    // `{"A":1}` → `,"A":1}`; `{}` → `}`.
+    if rest.len() == 2 {
+        rest.remove(0);
+    } else {
+        rest[0] = b',';
     }
-
-    /// A resource an overlay changed, from its JSON form.
-    fn from_value(v: &Value) -> Written {
-        let mut rest = v.as_object().cloned().unwrap_or_default();
-        let kind = rest.remove("Type").unwrap_or(Value::Null);
-        let depends_on = match rest.remove("DependsOn") {
-            Some(Value::String(d)) => vec![d],
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|d| d.as_str().map(str::to_string))
-                .collect(),
-            _ => vec![],
-        };
-        let condition = rest
-            .remove("Condition")
-            .and_then(|c| c.as_str().map(str::to_string));
-        Written {
-            head: format!("{{\"Type\":{}", json(&kind)),
-            tail: rest_of_object(&json(&rest)),
-            condition,
-            depends_on,
-        }
-    }
-
-    /// Append the resource as [`Resource`] writes it: `Type`, `Condition`,
-    /// `DependsOn`, then the rest.
-    fn write(&self, out: &mut String) {
-        out.push_str(&self.head);
-        if let Some(c) = &self.condition {
-            out.push_str(",\"Condition\":");
-            out.push_str(&json(c));
-        }
-        if !self.depends_on.is_empty() {
-            out.push_str(",\"DependsOn\":");
-            out.push_str(&json(&self.depends_on));
-        }
-        out.push_str(&self.tail);
-    }
-}
-
-/// `{"A":1,"B":2}` → `,"A":1,"B":2}`, to follow other entries; `{}` → `}`.
-fn rest_of_object(object: &str) -> String {
-    match &object[1..] {
-        "}" => "}".to_string(),
-        rest => format!(",{rest}"),
-    }
+    (json(&kind), condition, depends_on)
 }
 
 /// What a resource has after its type and attributes.

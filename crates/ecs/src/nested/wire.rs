@@ -54,16 +54,15 @@ impl Wirer<'_> {
         true
     }
 
-    /// The JSON with every outside `Fn::GetAtt` turned into a parameter
-    /// reference and `${X.Attr}` in `Fn::Sub` into `${XAttr}`; every outside
-    /// name is imported. `None`: nothing to change.
-    pub fn rewrite(&mut self, json: &str) -> Option<String> {
+    /// Append the JSON to `out` with every outside `Fn::GetAtt` turned into
+    /// a parameter reference and `${X.Attr}` in `Fn::Sub` into `${XAttr}`;
+    /// every outside name is imported.
+    pub fn rewrite_into(&mut self, json: &str, out: &mut String) {
         const REF: &str = "{\"Ref\":\"";
         const GET_ATT: &str = "{\"Fn::GetAtt\":[\"";
         const SUB: &str = "\"Fn::Sub\":\"";
         const IF: &str = "\"Fn::If\":[\"";
         let b = json.as_bytes();
-        let mut out = String::new();
         let mut copied = 0;
         let mut i = 0;
         while i < b.len() {
@@ -121,11 +120,7 @@ impl Wirer<'_> {
                 _ => i += 1,
             }
         }
-        if copied == 0 {
-            return None;
-        }
         out.push_str(&json[copied..]);
-        Some(out)
     }
 
     /// `${X}` and `${X.Attr}` from outside: imported, the second renamed.
