@@ -12,10 +12,12 @@ pub struct Roles {
     pub task: Option<Expr>,
 }
 
-pub fn roles(ctx: &mut Ctx, spec: &ServiceSpec) -> Roles {
+/// The service's roles; the task role takes the policies `read` gathered
+/// (nothing reads them after it).
+pub fn roles(ctx: &mut Ctx, spec: &ServiceSpec, task_policies: Vec<InlinePolicy>) -> Roles {
     Roles {
         execution: execution_role(ctx, spec),
-        task: task_role(ctx, spec),
+        task: task_role(ctx, spec, task_policies),
     }
 }
 
@@ -76,8 +78,7 @@ fn execution_role(ctx: &mut Ctx, spec: &ServiceSpec) -> Expr {
     Expr::get_att(&id, "Arn")
 }
 
-fn task_role(ctx: &mut Ctx, spec: &ServiceSpec) -> Option<Expr> {
-    let mut policies = spec.iam.task_policies.clone();
+fn task_role(ctx: &mut Ctx, spec: &ServiceSpec, mut policies: Vec<InlinePolicy>) -> Option<Expr> {
     if let Some(doc) = &spec.iam.role_document {
         policies.insert(
             0,

@@ -202,7 +202,7 @@ impl Job<'_> {
             sidecars::absorb(&mut spec, side);
         }
         ctx.t.owner = Some(name.clone());
-        let plan = emit(ctx, &spec, service, lb, riders, self.connect);
+        let plan = emit(ctx, &mut spec, service, lb, riders, self.connect);
         ctx.t.owner = None;
         plan
     }
@@ -211,7 +211,7 @@ impl Job<'_> {
 /// Every resource of one service, from its spec.
 fn emit(
     ctx: &mut Ctx,
-    spec: &ServiceSpec,
+    spec: &mut ServiceSpec,
     service: &compose::model::Service,
     lb: &LoadBalancerPlan,
     riders: Vec<(ServiceSpec, &compose::model::Service, bool)>,
@@ -240,7 +240,8 @@ fn emit(
             "give fewer services `network_mode: service:…` of this one",
         );
     }
-    let roles = iam::roles(ctx, spec);
+    let task_policies = std::mem::take(&mut spec.iam.task_policies);
+    let roles = iam::roles(ctx, spec, task_policies);
     task::definition(ctx, spec, containers, &roles);
     ecs_service::service(ctx, spec, lb, connect);
     if let Some(a) = &spec.autoscaling {
