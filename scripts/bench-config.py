@@ -8,7 +8,8 @@ of the median wall time and the peak memory (RSS, from /usr/bin/time, measured
 in separate runs so the wrapper is never timed).
 
 Usage: scripts/bench-config.py [--runs N] [--rss-runs N] [--sizes 10,100] [--command config|convert]
-                               [--format json|yaml] [--ports N] [--write] [--docker-ecs PATH] [--oracle PATH]
+                               [--format json|yaml] [--ports N] [--write] [--ours-only]
+                               [--docker-ecs PATH] [--oracle PATH]
 With --command convert, docker-ecs converts the project to its CloudFormation
 template while Docker Compose only loads it (`config`).
 Defaults: the release binary in $CARGO_TARGET_DIR (or target/) and the
@@ -88,6 +89,8 @@ def main():
     ap.add_argument("--command", choices=["config", "convert"], default="config")
     ap.add_argument("--ports", type=int, help="publish the ports of the first N services only, the rest `expose` "
                     "(a load balancer takes 50 listeners: larger apps need this to convert)")
+    ap.add_argument("--ours-only", action="store_true",
+                    help="time docker-ecs alone (docker compose takes minutes on 5,000 services)")
     ap.add_argument("--write", action="store_true",
                     help="convert writes every template (-o FILE: the root and the child stacks beside it)")
     a = ap.parse_args()
@@ -105,6 +108,11 @@ def main():
             if a.write and a.command == "convert":
                 os.makedirs(os.path.join(d, f"out{n}"), exist_ok=True)
                 ours += ["-o", os.path.join(d, f"out{n}", f"stack.{a.format}")]
+            if a.ours_only:
+                times = sorted(timed([a.docker_ecs] + ours, d) for _ in range(a.runs))
+                om = peak_rss([a.docker_ecs] + ours, d, a.rss_runs) / 1024
+                print(f"| {n:,} | — | {statistics.median(times):.3f} s (min {times[0]:.3f} s, max {times[-1]:.3f} s) | — | — | {om:.0f} MB | — |", flush=True)
+                continue
             (ct, cm), (ot, om) = measure_pair([a.oracle] + args, [a.docker_ecs] + ours, d, a.runs, a.rss_runs)
             print(f"| {n:,} | {ct:.3f} s | {ot:.3f} s | {ct / ot:.1f}× | {cm:.0f} MB | {om:.0f} MB | {om / cm:.2f} |", flush=True)
 
