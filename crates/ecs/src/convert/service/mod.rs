@@ -101,7 +101,7 @@ pub fn services(
     let plans = if mains.len() < two_threads_from() {
         mains.iter().map(|name| job.convert(ctx, name)).collect()
     } else {
-        two_threads(ctx, mains, &job)
+        convert_on_two_threads(ctx, mains, &job)
     };
     let fargate = plans.iter().any(|p: &ServicePlan| p.ec2.is_none());
     ecs_params::warn_placement_ignored(ctx, fargate);
@@ -128,7 +128,7 @@ fn two_threads_from() -> usize {
 /// The second half of the services is converted in a context of its own,
 /// whose template and findings then follow the first half's: the same
 /// template and the same reports as one thread gives.
-fn two_threads(ctx: &mut Ctx, mut mains: Vec<&String>, job: &Job) -> Vec<ServicePlan> {
+fn convert_on_two_threads(ctx: &mut Ctx, mut mains: Vec<&String>, job: &Job) -> Vec<ServicePlan> {
     let second = mains.split_off(mains.len() / 2);
     let mut worker = ctx.worker();
     let (mut plans, theirs) = std::thread::scope(|s| {
