@@ -643,14 +643,20 @@ fn typed_project(root: &mut Node) -> Result<Project> {
 /// error, wherever it stands (extensions included).
 fn non_string_keys(doc: &Node) -> Result<()> {
     // Files almost never have one: the paths are made only to report it.
+    if has_non_string_key(doc) {
+        first_non_string_key(doc)
+    } else {
+        Ok(())
+    }
+}
+
+fn has_non_string_key(doc: &Node) -> bool {
     let mut stack = vec![doc];
-    let mut any = false;
     while let Some(node) = stack.pop() {
         match &node.value {
             Value::Map(m) => {
-                any = m.keys().any(|k| k.not_a_string);
-                if any {
-                    break;
+                if m.keys().any(|k| k.not_a_string) {
+                    return true;
                 }
                 stack.extend(m.values());
             }
@@ -658,11 +664,7 @@ fn non_string_keys(doc: &Node) -> Result<()> {
             _ => {}
         }
     }
-    if any {
-        first_non_string_key(doc)
-    } else {
-        Ok(())
-    }
+    false
 }
 
 /// The first non-string key in the file, with its path.
