@@ -210,7 +210,9 @@ impl<'a> Ctx<'a> {
         }
     }
     /// Take in what a worker added, after what this context holds: as if
-    /// its services had been converted here, after this one's.
+    /// its services had been converted here, after this one's. Every field
+    /// is named, so that a new one is either taken in or said to be read
+    /// only.
     pub fn absorb(&mut self, worker: Ctx) {
         let Ctx {
             t,
@@ -218,14 +220,36 @@ impl<'a> Ctx<'a> {
             errors,
             secret_parameters,
             filesystem_parameters,
-            ..
+            // What the steps before the services decided: read only.
+            project: _,
+            pos: _,
+            net: _,
+            cluster: _,
+            networks: _,
+            volumes: _,
+            existing_load_balancer: _,
+            init_image: _,
+            launch_type: _,
+            params: _,
+            sidecar_main: _,
+            service_connect: _,
         } = worker;
-        self.t.parameters.extend(t.parameters);
-        self.t.conditions.extend(t.conditions);
-        self.t.resources.extend(t.resources);
-        self.t.outputs.extend(t.outputs);
-        self.t.metadata.extend(t.metadata);
-        self.t.owners.extend(t.owners);
+        let Template {
+            description: _,
+            metadata,
+            parameters,
+            conditions,
+            resources,
+            outputs,
+            owners,
+            owner: _,
+        } = t;
+        self.t.parameters.extend(parameters);
+        self.t.conditions.extend(conditions);
+        self.t.resources.extend(resources);
+        self.t.outputs.extend(outputs);
+        self.t.metadata.extend(metadata);
+        self.t.owners.extend(owners);
         self.warnings.extend(warnings);
         self.errors.extend(errors);
         self.secret_parameters.extend(secret_parameters);
