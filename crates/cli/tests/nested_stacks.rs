@@ -200,6 +200,87 @@ fn children_go_beside_the_output_file_or_into_a_directory() {
     assert!(stderr.contains("-o FILE or --output-dir DIR"), "{stderr}");
 }
 
+/// Modification times of every file in `dir`, by name.
+fn mtimes(dir: &Path) -> std::collections::BTreeMap<String, std::time::SystemTime> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            (name, e.metadata().unwrap().modified().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_rerun_rewrites_only_the_templates_that_changed() {
+    let app = tempfile::tempdir().unwrap();
+    let compose = app.path().join("compose.yaml");
+    std::fs::write(&compose, generated_app(3)).unwrap();
+    let out = app.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let convert = || {
+        let o = convert_in(app.path(), &["--nested-stacks", "-o", "out/stack.yaml"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    convert();
+    // Back-date every template, so that a rewrite shows in its mtime.
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    for name in mtimes(&out).keys() {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(out.join(name))
+            .unwrap();
+        f.set_modified(old).unwrap();
+    }
+    // The root's metadata lists each child's services: `    Child:` then
+    // `      - svc`.
+    let svc1_child = |root: &str| {
+        let mut child = None;
+        for line in root.lines() {
+            if let Some(key) = line.strip_prefix("    ").and_then(|l| l.strip_suffix(':')) {
+                child = Some(key.to_string());
+            }
+            if line == "      - svc1" {
+                return child.expect("a child above svc1");
+            }
+        }
+        panic!("the root lists no child for svc1:\n{root}")
+    };
+
+    // The same project: nothing is touched.
+    convert();
+    assert!(
+        mtimes(&out).values().all(|t| *t == old),
+        "{:?}",
+        mtimes(&out)
+    );
+
+    // One service changes: its child and the root (which names the child's
+    // content) are rewritten, and nothing else.
+    let root = std::fs::read_to_string(out.join("stack.yaml")).unwrap();
+    let child = svc1_child(&root);
+    let edited = generated_app(3).replace("SERVICE: svc1}", "SERVICE: svc1, EDITED: yes}");
+    assert_ne!(edited, generated_app(3));
+    std::fs::write(&compose, edited).unwrap();
+    convert();
+    let rewritten: Vec<String> = mtimes(&out)
+        .into_iter()
+        .filter(|(_, t)| *t != old)
+        .map(|(name, _)| name)
+        .collect();
+    let expected = vec![format!("stack.{child}.yaml"), "stack.yaml".to_string()];
+    assert_eq!(rewritten, expected);
+
+    // A file of the same size but other content is rewritten too.
+    let path = out.join(format!("stack.{child}.yaml"));
+    let len = std::fs::metadata(&path).unwrap().len() as usize;
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, "#".repeat(len)).unwrap();
+    convert();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), good);
+}
+
 #[test]
 fn a_project_that_fits_keeps_its_single_template() {
     let app = tempfile::tempdir().unwrap();

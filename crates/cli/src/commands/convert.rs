@@ -63,7 +63,15 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &ConvertArgs) -
     Ok(())
 }
 
+/// Write `text` to `path`, leaving a file that already holds exactly that
+/// text untouched: a re-run after a small edit rewrites only the templates
+/// that changed (their mtimes tell which), and skips truncating the rest.
 fn write(path: &Path, text: &str) -> Result<(), String> {
+    let same_size =
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == text.len() as u64);
+    if same_size && std::fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
