@@ -198,9 +198,7 @@ impl ser::SerializeMap for Block<'_> {
     type Ok = ();
     type Error = EmitError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), EmitError> {
-        let key = k.serialize(KeyText)?;
-        self.key(&key);
-        Ok(())
+        k.serialize(KeyText(self))
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EmitError> {
         let at = At::Key(self.indent);
@@ -405,71 +403,83 @@ impl<'o> ser::Serializer for Emitter<'o> {
 }
 
 /// Mapping keys become text, as in JSON.
-struct KeyText;
+/// Writes a mapping key straight into its block, without a copy of it.
+struct KeyText<'b, 'o>(&'b mut Block<'o>);
 
-impl ser::Serializer for KeyText {
-    type Ok = String;
+impl ser::Serializer for KeyText<'_, '_> {
+    type Ok = ();
     type Error = EmitError;
-    type SerializeSeq = ser::Impossible<String, EmitError>;
-    type SerializeTuple = ser::Impossible<String, EmitError>;
-    type SerializeTupleStruct = ser::Impossible<String, EmitError>;
-    type SerializeTupleVariant = ser::Impossible<String, EmitError>;
-    type SerializeMap = ser::Impossible<String, EmitError>;
-    type SerializeStruct = ser::Impossible<String, EmitError>;
-    type SerializeStructVariant = ser::Impossible<String, EmitError>;
+    type SerializeSeq = ser::Impossible<(), EmitError>;
+    type SerializeTuple = ser::Impossible<(), EmitError>;
+    type SerializeTupleStruct = ser::Impossible<(), EmitError>;
+    type SerializeTupleVariant = ser::Impossible<(), EmitError>;
+    type SerializeMap = ser::Impossible<(), EmitError>;
+    type SerializeStruct = ser::Impossible<(), EmitError>;
+    type SerializeStructVariant = ser::Impossible<(), EmitError>;
 
-    fn serialize_str(self, v: &str) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_str(self, v: &str) -> Result<(), EmitError> {
+        self.0.key(v);
+        Ok(())
     }
-    fn serialize_bool(self, v: bool) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_bool(self, v: bool) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_i64(self, v: i64) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_i64(self, v: i64) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_u64(self, v: u64) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_u64(self, v: u64) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_i8(self, v: i8) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_i16(self, v: i16) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_i16(self, v: i16) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_i32(self, v: i32) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_i32(self, v: i32) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_u8(self, v: u8) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_u8(self, v: u8) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_u16(self, v: u16) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_u16(self, v: u16) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_u32(self, v: u32) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_u32(self, v: u32) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_f32(self, _: f32) -> Result<String, EmitError> {
+    fn serialize_f32(self, _: f32) -> Result<(), EmitError> {
         Err(EmitError("a mapping key must be a string".into()))
     }
-    fn serialize_f64(self, _: f64) -> Result<String, EmitError> {
+    fn serialize_f64(self, _: f64) -> Result<(), EmitError> {
         Err(EmitError("a mapping key must be a string".into()))
     }
-    fn serialize_char(self, v: char) -> Result<String, EmitError> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String, EmitError> {
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), EmitError> {
         Err(EmitError("a mapping key must be a string".into()))
     }
-    fn serialize_none(self) -> Result<String, EmitError> {
+    fn serialize_none(self) -> Result<(), EmitError> {
         Err(EmitError("a mapping key must be a string".into()))
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<String, EmitError> {
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), EmitError> {
         v.serialize(self)
     }
-    fn serialize_unit(self) -> Result<String, EmitError> {
+    fn serialize_unit(self) -> Result<(), EmitError> {
         Err(EmitError("a mapping key must be a string".into()))
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String, EmitError> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), EmitError> {
         Err(EmitError("a mapping key must be a string".into()))
     }
     fn serialize_unit_variant(
@@ -477,14 +487,15 @@ impl ser::Serializer for KeyText {
         _: &'static str,
         _: u32,
         variant: &'static str,
-    ) -> Result<String, EmitError> {
-        Ok(variant.to_string())
+    ) -> Result<(), EmitError> {
+        self.0.key(variant);
+        Ok(())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
         v: &T,
-    ) -> Result<String, EmitError> {
+    ) -> Result<(), EmitError> {
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -493,7 +504,7 @@ impl ser::Serializer for KeyText {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<String, EmitError> {
+    ) -> Result<(), EmitError> {
         Err(EmitError("a mapping key must be a string".into()))
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, EmitError> {
