@@ -340,3 +340,80 @@ fn overlays_land_in_the_template_that_holds_the_resource() {
         assert!(t["Resources"]["NoSuchThing"].is_null());
     }
 }
+
+#[test]
+fn a_sub_with_a_variable_map_is_wired_like_any_other() {
+    let app = tempfile::tempdir().unwrap();
+    let mut compose = generated_app(3);
+    // `CloudMap.Arn` is the root's; `LogsKey` names a root resource too,
+    // but here it is the variable map's own. (`$$`: Compose interpolates
+    // extensions as well.)
+    compose.push_str(
+        "x-aws-cloudformation:\n  Resources:\n    Svc1Service:\n      Properties:\n        Tags:\n          \
+         - Key: namespace\n            Value:\n              Fn::Sub:\n                \
+         - \"$${CloudMap.Arn}/$${LogsKey}\"\n                - LogsKey: {Ref: AWS::Region}\n",
+    );
+    std::fs::write(app.path().join("compose.yaml"), compose).unwrap();
+    let o = convert_in(
+        app.path(),
+        &["--nested-stacks", "--format", "json", "-o", "stack.json"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let all = templates(app.path());
+    let (_, child) = all
+        .iter()
+        .find(|(_, t)| t["Resources"]["Svc1Service"].is_object())
+        .unwrap();
+    let tags = &child["Resources"]["Svc1Service"]["Properties"]["Tags"];
+    let sub = tags
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["Key"] == "namespace")
+        .map(|t| &t["Value"]["Fn::Sub"])
+        .unwrap();
+    assert_eq!(sub[0], "${CloudMapArn}/${LogsKey}");
+    assert_eq!(
+        sub[1],
+        serde_json::json!({"LogsKey": {"Ref": "AWS::Region"}})
+    );
+    assert!(child["Parameters"]["CloudMapArn"].is_object());
+    assert!(child["Parameters"]["LogsKey"].is_null());
+    let files: Vec<PathBuf> = all.into_iter().map(|(p, _)| p).collect();
+    let findings = cfn_lint_findings(&files);
+    assert!(findings.is_empty(), "cfn-lint findings:\n{findings}");
+}
+
+#[test]
+fn a_root_resource_cannot_name_what_a_child_holds() {
+    let app = tempfile::tempdir().unwrap();
+    let extra = |body: &str| {
+        format!(
+            "{}x-aws-cloudformation:\n  Resources:\n    Extra:\n      Type: AWS::SSM::Parameter\n{body}",
+            generated_app(3)
+        )
+    };
+    let props = "      Properties:\n        Type: String\n        Value:\n";
+    let cases = [
+        // Named in a Sub's text, and in its variable map.
+        format!("{props}          Fn::Sub: [\"$${{Svc1Service}}\", {{}}]\n"),
+        format!("{props}          Fn::Sub: [\"$${{X}}\", {{X: {{Ref: Svc1Service}}}}]\n"),
+        // A single DependsOn.
+        format!("      DependsOn: Svc1Service\n{props}          x\n"),
+    ];
+    for body in &cases {
+        std::fs::write(app.path().join("compose.yaml"), extra(body)).unwrap();
+        let o = convert_in(app.path(), &["--nested-stacks"]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{body}\n{stderr}");
+        assert!(
+            stderr.contains("root resource Extra refers to Svc1Service"),
+            "{body}\n{stderr}"
+        );
+    }
+    // The variable map's own name is not the child's resource.
+    let local = format!("{props}          Fn::Sub: [\"$${{Svc1Service}}\", {{Svc1Service: x}}]\n");
+    std::fs::write(app.path().join("compose.yaml"), extra(&local)).unwrap();
+    let o = convert_in(app.path(), &["--nested-stacks"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -146,6 +146,7 @@ pub fn split(
     if let Some(o) = overlay.and_then(|o| rest_of(o, t)) {
         crate::overlay::apply(&mut root, &o);
     }
+    s.check_root_names(&root)?;
     Ok(Split {
         root,
         children,
@@ -521,14 +522,6 @@ impl<'a> Splitter<'a> {
             );
             resources.insert(c.id.clone(), Value::Object(stack));
         }
-        for (id, r) in &resources {
-            if let Some(inside) = self.mentioned_inside(r) {
-                return Err(format!(
-                    "root resource {id} refers to {inside}, which is in child stack {}",
-                    self.home[inside.as_str()]
-                ));
-            }
-        }
         let mut used = BTreeSet::new();
         for r in resources.values() {
             conditions_in(r, &mut used);
@@ -584,6 +577,24 @@ impl<'a> Splitter<'a> {
         Ok(Value::Object(t))
     }
 
+    /// The root, overlay included, cannot name what its children create.
+    fn check_root_names(&self, root: &Value) -> Result<(), String> {
+        for (section, what) in [("Resources", "resource"), ("Outputs", "output")] {
+            let Some(entries) = root.get(section).and_then(Value::as_object) else {
+                continue;
+            };
+            for (id, v) in entries {
+                if let Some(inside) = self.mentioned_inside(v) {
+                    return Err(format!(
+                        "root {what} {id} refers to {inside}, which is in child stack {}",
+                        self.home[inside.as_str()]
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A child's resource that a root resource names, if any.
     fn mentioned_inside(&self, v: &Value) -> Option<String> {
         let inside = |id: &str| self.home.contains_key(id).then(|| id.to_string());
@@ -595,8 +606,19 @@ impl<'a> Splitter<'a> {
                 ("DependsOn", Value::Array(a)) => {
                     a.iter().filter_map(Value::as_str).find_map(inside)
                 }
+                ("DependsOn", Value::String(id)) => inside(id),
                 ("Fn::Sub", Value::String(text)) => {
                     wire::sub_names(text).into_iter().find_map(inside)
+                }
+                // `[text, {Name: value}]`: the map's names are its own.
+                ("Fn::Sub", Value::Array(a)) => {
+                    let vars = a.get(1).and_then(Value::as_object);
+                    let text = a.first().and_then(Value::as_str).unwrap_or("");
+                    wire::sub_names(text)
+                        .into_iter()
+                        .filter(|n| !vars.is_some_and(|m| m.contains_key(*n)))
+                        .find_map(inside)
+                        .or_else(|| a.get(1).and_then(|v| self.mentioned_inside(v)))
                 }
                 _ => self.mentioned_inside(x),
             }),

@@ -61,6 +61,7 @@ impl Wirer<'_> {
         const REF: &str = "{\"Ref\":\"";
         const GET_ATT: &str = "{\"Fn::GetAtt\":[\"";
         const SUB: &str = "\"Fn::Sub\":\"";
+        const SUB_LIST: &str = "\"Fn::Sub\":[\"";
         const IF: &str = "\"Fn::If\":[\"";
         let b = json.as_bytes();
         let mut copied = 0;
@@ -101,7 +102,22 @@ impl Wirer<'_> {
                 b'"' if rest.starts_with(SUB) => {
                     let start = i + SUB.len();
                     let end = string_end(b, start - 1);
-                    let text = self.rewrite_sub(&json[start..end]);
+                    let text = self.rewrite_sub(&json[start..end], &[]);
+                    if text != json[start..end] {
+                        out.push_str(&json[copied..start]);
+                        out.push_str(&text);
+                        copied = end;
+                    }
+                    i = end + 1;
+                }
+                // `Fn::Sub: [text, {Name: value}]`: the names the map
+                // defines are not the template's; its values are scanned
+                // as the rest of the JSON is.
+                b'"' if rest.starts_with(SUB_LIST) => {
+                    let start = i + SUB_LIST.len();
+                    let end = string_end(b, start - 1);
+                    let locals = sub_variables(json.get(end + 1..).unwrap_or(""));
+                    let text = self.rewrite_sub(&json[start..end], &locals);
                     if text != json[start..end] {
                         out.push_str(&json[copied..start]);
                         out.push_str(&text);
@@ -123,8 +139,9 @@ impl Wirer<'_> {
         out.push_str(&json[copied..]);
     }
 
-    /// `${X}` and `${X.Attr}` from outside: imported, the second renamed.
-    fn rewrite_sub(&mut self, text: &str) -> String {
+    /// `${X}` and `${X.Attr}` from outside: imported, the second renamed;
+    /// `locals` are the names of the `Fn::Sub` variable map.
+    fn rewrite_sub(&mut self, text: &str, locals: &[String]) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -140,6 +157,7 @@ impl Wirer<'_> {
                 None => (name, None),
             };
             let outside = !name.starts_with('!')
+                && !locals.iter().any(|l| l == name)
                 && !id.starts_with("AWS::")
                 && !self.mine.contains(id)
                 && (self.t.parameters.contains_key(id) || self.t.resources.contains_key(id));
@@ -206,6 +224,19 @@ fn string_end(b: &[u8], open: usize) -> usize {
         }
     }
     b.len()
+}
+
+/// The names a `Fn::Sub` variable map defines, read from the compact JSON
+/// after the text (`,{"Name":…}]…`).
+fn sub_variables(after_text: &str) -> Vec<String> {
+    let Some(map) = after_text.strip_prefix(',') else {
+        return vec![];
+    };
+    let mut values = serde_json::Deserializer::from_str(map).into_iter::<Value>();
+    match values.next() {
+        Some(Ok(Value::Object(m))) => m.keys().cloned().collect(),
+        _ => vec![],
+    }
 }
 
 /// The logical IDs a `Fn::Sub` text names.
