@@ -760,7 +760,52 @@ pub struct Statement {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<Vec<Expr>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub condition: Option<serde_json::Value>,
+    pub condition: Option<Condition>,
+}
+
+/// An IAM `Condition` block: operator → (context key → value), in the
+/// order given. Typed rather than JSON: every service has a few, and a
+/// `serde_json::Value` tree costs an allocation per map and key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition(Vec<(&'static str, Vec<(String, Expr)>)>);
+
+impl Condition {
+    /// `{operator: {key: value}}`.
+    pub fn new(operator: &'static str, key: impl Into<String>, value: Expr) -> Self {
+        Condition(vec![(operator, vec![(key.into(), value)])])
+    }
+    /// Another operator block after the ones there.
+    pub fn and(mut self, operator: &'static str, key: impl Into<String>, value: Expr) -> Self {
+        self.0.push((operator, vec![(key.into(), value)]));
+        self
+    }
+    /// Does any block test this context key?
+    pub fn tests(&self, key: &str) -> bool {
+        self.0
+            .iter()
+            .any(|(_, tests)| tests.iter().any(|(k, _)| k == key))
+    }
+}
+
+impl Serialize for Condition {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Tests<'a>(&'a [(String, Expr)]);
+        impl Serialize for Tests<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for (k, v) in self.0 {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (operator, tests) in &self.0 {
+            m.serialize_entry(operator, &Tests(tests))?;
+        }
+        m.end()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -814,8 +859,21 @@ impl Role {
 #[serde(rename_all = "PascalCase")]
 pub struct InlinePolicy {
     pub policy_name: String,
-    /// Ours are typed; `x-aws-role` documents are the user's own JSON.
-    pub policy_document: serde_json::Value,
+    pub policy_document: PolicyBody,
+}
+
+/// Ours are typed; `x-aws-role` documents are the user's own JSON.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PolicyBody {
+    Typed(PolicyDocument),
+    Json(serde_json::Value),
+}
+
+impl From<PolicyDocument> for PolicyBody {
+    fn from(d: PolicyDocument) -> Self {
+        PolicyBody::Typed(d)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -4,7 +4,7 @@
 use super::storage::is_safe_name;
 use super::{Ctx, Parameter, SecretParameter, SecretSource};
 use crate::cfn::Expr;
-use crate::cfn::resources::{InlinePolicy, PolicyDocument, Statement};
+use crate::cfn::resources::{Condition, InlinePolicy, PolicyDocument, Statement};
 use crate::extensions::{self, OneOrMany};
 use crate::names;
 use compose::node::KeyPath;
@@ -135,14 +135,14 @@ pub fn grants(name: &str, refs: &[SecretRef]) -> Option<InlinePolicy> {
             principal: None,
             action: vec!["kms:Decrypt".into()],
             resource: Some(vec![Expr::str("*")]),
-            condition: Some(serde_json::json!({
-                "StringEquals": {
-                    "kms:ViaService": serde_json::to_value(Expr::sub(format!("{service}.${{AWS::Region}}.amazonaws.com"))).unwrap()
-                },
-                "StringLike": {
-                    context: serde_json::to_value(&arns).unwrap()
-                }
-            })),
+            condition: Some(
+                Condition::new(
+                    "StringEquals",
+                    "kms:ViaService",
+                    Expr::sub(format!("{service}.${{AWS::Region}}.amazonaws.com")),
+                )
+                .and("StringLike", context, Expr::List(arns.clone())),
+            ),
         });
     }
     if statements.is_empty() {
@@ -150,7 +150,7 @@ pub fn grants(name: &str, refs: &[SecretRef]) -> Option<InlinePolicy> {
     }
     Some(InlinePolicy {
         policy_name: format!("{name}GrantAccessToSecrets"),
-        policy_document: serde_json::to_value(PolicyDocument::new(statements)).unwrap(),
+        policy_document: PolicyDocument::new(statements).into(),
     })
 }
 

@@ -18,7 +18,7 @@ pub fn task_roles_trust_only_this_account(t: &Template) -> Vec<String> {
             let scoped = s
                 .condition
                 .as_ref()
-                .is_some_and(|c| c.to_string().contains("\"aws:SourceAccount\""));
+                .is_some_and(|c| c.tests("aws:SourceAccount"));
             if for_tasks && !scoped {
                 out.push(format!("{id}: ecs-tasks may assume it for any account"));
             }

@@ -84,7 +84,7 @@ fn task_role(ctx: &mut Ctx, spec: &ServiceSpec, mut policies: Vec<InlinePolicy>)
             0,
             InlinePolicy {
                 policy_name: format!("{}Policy", spec.id),
-                policy_document: serde_json::Value::Object(doc.clone()),
+                policy_document: PolicyBody::Json(serde_json::Value::Object(doc.clone())),
             },
         );
     }
@@ -125,7 +125,7 @@ fn task_role(ctx: &mut Ctx, spec: &ServiceSpec, mut policies: Vec<InlinePolicy>)
 fn exec_channels() -> InlinePolicy {
     InlinePolicy {
         policy_name: "ExecuteCommand".into(),
-        policy_document: serde_json::to_value(PolicyDocument::new(vec![Statement {
+        policy_document: PolicyDocument::new(vec![Statement {
             effect: "Allow".into(),
             principal: None,
             action: [
@@ -138,8 +138,8 @@ fn exec_channels() -> InlinePolicy {
             .to_vec(),
             resource: Some(vec![Expr::str("*")]),
             condition: None,
-        }]))
-        .unwrap(),
+        }])
+        .into(),
     }
 }
 
@@ -160,14 +160,14 @@ fn create_log_group(name: &str, spec: &ServiceSpec) -> InlinePolicy {
     );
     InlinePolicy {
         policy_name: format!("{name}CreateLogGroup"),
-        policy_document: serde_json::to_value(PolicyDocument::new(vec![Statement {
+        policy_document: PolicyDocument::new(vec![Statement {
             effect: "Allow".into(),
             principal: None,
             action: vec!["logs:CreateLogGroup".into()],
             resource: Some(vec![arn]),
             condition: None,
-        }]))
-        .unwrap(),
+        }])
+        .into(),
     }
 }
 
@@ -181,9 +181,11 @@ fn ecs_tasks_trust() -> PolicyDocument {
         }),
         action: vec!["sts:AssumeRole".into()],
         resource: None,
-        condition: Some(serde_json::json!({
-            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-        })),
+        condition: Some(Condition::new(
+            "StringEquals",
+            "aws:SourceAccount",
+            Expr::reference("AWS::AccountId"),
+        )),
     }])
 }
 
@@ -200,14 +202,14 @@ pub fn hook_role(ctx: &mut Ctx, spec: &ServiceSpec) -> Expr {
     let mut role = Role::for_service("ecs.amazonaws.com", &[], ctx.service_tags(&spec.name));
     role.policies = vec![InlinePolicy {
         policy_name: "InvokeDeploymentHooks".into(),
-        policy_document: serde_json::json!({
+        policy_document: PolicyBody::Json(serde_json::json!({
             "Version": "2012-10-17",
             "Statement": [{
                 "Effect": "Allow",
                 "Action": "lambda:InvokeFunction",
                 "Resource": functions,
             }],
-        }),
+        })),
     }];
     ctx.t.add(id.clone(), Resource::new(role));
     Expr::get_att(&id, "Arn")

@@ -760,19 +760,18 @@ fn mount_policy(
     }
     InlinePolicy {
         policy_name: format!("{id}{}VolumeMountPolicy", plan.id),
-        policy_document: serde_json::to_value(PolicyDocument::new(vec![Statement {
+        policy_document: PolicyDocument::new(vec![Statement {
             effect: "Allow".into(),
             principal: None,
             action: actions,
             resource: Some(vec![plan.file_system_arn.clone()]),
-            condition: Some(serde_json::json!({
-                "StringEquals": {
-                    "elasticfilesystem:AccessPointArn":
-                        serde_json::to_value(Expr::get_att(&plan.access_point, "Arn")).unwrap()
-                }
-            })),
-        }]))
-        .unwrap(),
+            condition: Some(Condition::new(
+                "StringEquals",
+                "elasticfilesystem:AccessPointArn",
+                Expr::get_att(&plan.access_point, "Arn"),
+            )),
+        }])
+        .into(),
     }
 }
 
