@@ -402,9 +402,29 @@ impl<'o> ser::Serializer for Emitter<'o> {
     }
 }
 
-/// Mapping keys become text, as in JSON.
-/// Writes a mapping key straight into its block, without a copy of it.
+/// Mapping keys become text, as in JSON, written straight into their
+/// block (a string key is not copied first).
 struct KeyText<'b, 'o>(&'b mut Block<'o>);
+
+impl KeyText<'_, '_> {
+    fn text(self, v: impl std::fmt::Display) -> Result<(), EmitError> {
+        self.0.key(&v.to_string());
+        Ok(())
+    }
+}
+
+/// Scalar keys written as their text (`1:`, `true:`), as JSON would.
+macro_rules! keys_as_text {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(fn $method(self, v: $ty) -> Result<(), EmitError> {
+            self.text(v)
+        })*
+    };
+}
+
+fn not_a_string_key<T>() -> Result<T, EmitError> {
+    Err(EmitError("a mapping key must be a string".into()))
+}
 
 impl ser::Serializer for KeyText<'_, '_> {
     type Ok = ();
@@ -421,66 +441,38 @@ impl ser::Serializer for KeyText<'_, '_> {
         self.0.key(v);
         Ok(())
     }
-    fn serialize_bool(self, v: bool) -> Result<(), EmitError> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), EmitError> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), EmitError> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), EmitError> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), EmitError> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), EmitError> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), EmitError> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), EmitError> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), EmitError> {
-        self.0.key(&v.to_string());
-        Ok(())
-    }
+    keys_as_text!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_char: char,
+    );
     fn serialize_f32(self, _: f32) -> Result<(), EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_f64(self, _: f64) -> Result<(), EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
-    }
-    fn serialize_char(self, v: char) -> Result<(), EmitError> {
-        self.0.key(&v.to_string());
-        Ok(())
+        not_a_string_key()
     }
     fn serialize_bytes(self, _: &[u8]) -> Result<(), EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_none(self) -> Result<(), EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), EmitError> {
         v.serialize(self)
     }
     fn serialize_unit(self) -> Result<(), EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_unit_struct(self, _: &'static str) -> Result<(), EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_unit_variant(
         self,
@@ -505,20 +497,20 @@ impl ser::Serializer for KeyText<'_, '_> {
         _: &'static str,
         _: &T,
     ) -> Result<(), EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleStruct, EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_tuple_variant(
         self,
@@ -527,17 +519,17 @@ impl ser::Serializer for KeyText<'_, '_> {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleVariant, EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_struct(
         self,
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStruct, EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
     fn serialize_struct_variant(
         self,
@@ -546,7 +538,7 @@ impl ser::Serializer for KeyText<'_, '_> {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStructVariant, EmitError> {
-        Err(EmitError("a mapping key must be a string".into()))
+        not_a_string_key()
     }
 }
 
@@ -672,6 +664,19 @@ fn looks_like_other_type(s: &str) -> bool {
 mod tests {
     use super::to_string;
     use serde_json::json;
+
+    #[test]
+    fn scalar_keys_are_written_as_their_text_as_in_json() {
+        use std::collections::BTreeMap;
+        let ints: BTreeMap<i64, &str> = [(-2, "b"), (1, "a")].into();
+        assert_eq!(to_string(&ints), to_string(&json!({"-2": "b", "1": "a"})));
+        let small: BTreeMap<u8, u16> = [(7, 8)].into();
+        assert_eq!(to_string(&small), to_string(&json!({"7": 8})));
+        let bools: BTreeMap<bool, char> = [(true, 'x')].into();
+        assert_eq!(to_string(&bools), to_string(&json!({"true": "x"})));
+        let chars: BTreeMap<char, i32> = [('k', 1)].into();
+        assert_eq!(to_string(&chars), "k: 1\n");
+    }
 
     #[test]
     fn block_layout() {
