@@ -1818,6 +1818,26 @@ fn a_large_project_goes_up_as_nested_stacks_grows_by_one_service_and_goes_down()
         "Stack many is up to date",
     );
 
+    // A new image for one service is named, as in a single stack, though
+    // its task definition is in a child stack.
+    moto.push("busybox", "1.37", "5");
+    let compose = std::fs::read_to_string(app.path("compose.yaml")).unwrap();
+    let w57 = format!("  w57:\n    image: {ECR}/busybox:1.36\n");
+    assert!(compose.contains(&w57));
+    let bumped = compose.replace(&w57, &format!("  w57:\n    image: {ECR}/busybox:1.37\n"));
+    std::fs::write(app.path("compose.yaml"), bumped).unwrap();
+    let dry = app.run(&moto, &["up", "--dry-run"]).ok().stderr();
+    let notes: Vec<&str> = dry.lines().filter(|l| l.contains("Image of")).collect();
+    assert_eq!(notes.len(), 1, "{dry}");
+    has(
+        notes[0],
+        &format!(
+            "Image of w57: {} → {}",
+            moto.pinned("busybox", "1.36"),
+            moto.pinned("busybox", "1.37")
+        ),
+    );
+
     // ls shows one project, not its children.
     assert_eq!(app.run(&moto, &["ls", "-q"]).ok().stdout(), "many\n");
 

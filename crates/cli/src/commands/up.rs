@@ -76,6 +76,40 @@ fn image_changes(
         .collect()
 }
 
+/// Image changes inside the child stacks of a nested project. A child
+/// whose template file is the deployed one has not changed; the others'
+/// deployed templates are still in the bucket (pruned only after success).
+async fn child_image_changes(
+    aws: &Aws,
+    bucket: &str,
+    deployed_root: &serde_json::Value,
+    split: &ecs::nested::Split,
+) -> Vec<(String, String, String)> {
+    use futures_util::stream::{self, StreamExt};
+    let changed = split.children.iter().filter_map(|c| {
+        let url =
+            deployed_root["Resources"][&c.id]["Properties"]["TemplateURL"]["Fn::Sub"].as_str()?;
+        let file = url.rsplit('/').next()?;
+        (file != c.file).then(|| (c, file.to_string()))
+    });
+    let found: Vec<Vec<(String, String, String)>> = stream::iter(changed)
+        .map(|(c, file)| async move {
+            let Some(text) = deploy::bucket::get(aws, bucket, &file).await else {
+                return vec![];
+            };
+            match serde_json::from_str(&text) {
+                Ok(old) => image_changes(&old, &c.value()),
+                Err(_) => vec![],
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let mut all: Vec<_> = found.into_iter().flatten().collect();
+    all.sort();
+    all
+}
+
 /// Pin every image to its digest (unless told not to), so that a re-pushed
 /// tag rolls out; the conversion that follows sees the pinned images.
 async fn pin_images(
@@ -369,7 +403,11 @@ async fn up(
     if let Some(s) = &existing {
         let deployed = stack::template(&cfn, &stack_name).await?;
         // What a re-pushed tag changes is easy to miss in a change set.
-        for (container, old, new) in image_changes(&deployed, &plan.template) {
+        let mut changes = image_changes(&deployed, &plan.template);
+        if let Some(split) = &conversion.nested {
+            changes.extend(child_image_changes(&aws, &bucket_name, &deployed, split).await);
+        }
+        for (container, old, new) in changes {
             display.note(&format!("Image of {container}: {old} → {new}"));
         }
         if deploy::up_to_date(&deployed, s, &plan) {

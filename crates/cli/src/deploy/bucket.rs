@@ -177,6 +177,26 @@ pub async fn put(aws: &Aws, bucket: &Bucket, key: &str, body: &str) -> Result<()
     Ok(())
 }
 
+/// A template stored under `key`, if it is there and of a template's size
+/// (CloudFormation reads at most 1 MB by URL). Best effort: `None` on any
+/// failure.
+pub async fn get(aws: &Aws, bucket: &str, key: &str) -> Option<String> {
+    const MAX: i64 = 1_000_000;
+    let object = aws
+        .s3()
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .ok()?;
+    if object.content_length().is_none_or(|n| n > MAX) {
+        return None;
+    }
+    let bytes = object.body.collect().await.ok()?.into_bytes();
+    String::from_utf8(bytes.to_vec()).ok()
+}
+
 /// Store many templates, eight requests at a time.
 pub async fn put_all(
     aws: &Aws,
