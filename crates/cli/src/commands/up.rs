@@ -38,19 +38,16 @@ pub fn run(project_args: &ProjectArgs, aws_args: &AwsArgs, args: &UpArgs) -> Out
 }
 
 /// Containers whose image differs between two templates: (container,
-/// deployed image, new image).
+/// deployed image, new image). A container name that several task
+/// definitions use (a sidecar) is told apart by its task definition.
 fn image_changes(
     deployed: &serde_json::Value,
     new: &serde_json::Value,
 ) -> Vec<(String, String, String)> {
-    let images = |t: &serde_json::Value| -> BTreeMap<String, String> {
+    // (container, task definition) → image
+    let images = |t: &serde_json::Value| -> BTreeMap<(String, String), String> {
         let mut out = BTreeMap::new();
-        for r in t["Resources"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(_, r)| r)
-        {
+        for (id, r) in t["Resources"].as_object().into_iter().flatten() {
             if r["Type"] != "AWS::ECS::TaskDefinition" {
                 continue;
             }
@@ -60,17 +57,25 @@ fn image_changes(
                 .flatten()
             {
                 if let (Some(name), Some(image)) = (c["Name"].as_str(), c["Image"].as_str()) {
-                    out.insert(name.to_string(), image.to_string());
+                    out.insert((name.to_string(), id.clone()), image.to_string());
                 }
             }
         }
         out
     };
     let before = images(deployed);
-    images(new)
-        .into_iter()
-        .filter_map(|(name, image)| match before.get(&name) {
-            Some(old) if *old != image => Some((name, old.clone(), image)),
+    let now = images(new);
+    let shared = |name: &str| now.keys().filter(|(n, _)| n == name).count() > 1;
+    now.iter()
+        .filter_map(|(key, image)| match before.get(key) {
+            Some(old) if old != image => {
+                let (name, task) = key;
+                let label = match shared(name) {
+                    true => format!("{name} ({task})"),
+                    false => name.clone(),
+                };
+                Some((label, old.clone(), image.clone()))
+            }
             _ => None,
         })
         .collect()
@@ -728,6 +733,57 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    /// A template of task definitions: (logical ID, [(container, image)]).
+    fn task_definitions(defs: &[(&str, &[(&str, &str)])]) -> serde_json::Value {
+        let mut resources = serde_json::Map::new();
+        for (id, containers) in defs {
+            let containers: Vec<serde_json::Value> = containers
+                .iter()
+                .map(|(n, i)| serde_json::json!({"Name": n, "Image": i}))
+                .collect();
+            resources.insert(
+                id.to_string(),
+                serde_json::json!({"Type": "AWS::ECS::TaskDefinition",
+                    "Properties": {"ContainerDefinitions": containers}}),
+            );
+        }
+        serde_json::json!({ "Resources": resources })
+    }
+
+    #[test]
+    fn image_changes_name_each_container_and_tell_shared_names_apart() {
+        let before = task_definitions(&[
+            (
+                "ApiTaskDefinition",
+                &[("api", "api:1"), ("proxy", "envoy:1")],
+            ),
+            (
+                "WebTaskDefinition",
+                &[("web", "web:1"), ("proxy", "envoy:1")],
+            ),
+        ]);
+        let after = task_definitions(&[
+            (
+                "ApiTaskDefinition",
+                &[("api", "api:2"), ("proxy", "envoy:1")],
+            ),
+            (
+                "WebTaskDefinition",
+                &[("web", "web:1"), ("proxy", "envoy:2")],
+            ),
+            ("NewTaskDefinition", &[("new", "new:1")]),
+        ]);
+        let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+        assert_eq!(
+            image_changes(&before, &after),
+            vec![
+                s("api", "api:1", "api:2"),
+                s("proxy (WebTaskDefinition)", "envoy:1", "envoy:2"),
+            ]
+        );
+        assert!(image_changes(&after, &after).is_empty());
     }
 
     #[test]
