@@ -91,6 +91,22 @@ async fn child_image_changes(
     split: &ecs::nested::Split,
 ) -> Vec<(String, String, String)> {
     use futures_util::stream::{self, StreamExt};
+    let resources = deployed_root["Resources"].as_object();
+    let was_single = !resources
+        .into_iter()
+        .flatten()
+        .any(|(_, r)| r["Type"] == "AWS::CloudFormation::Stack");
+    // Moving into child stacks: the deployed task definitions are all in
+    // the one template.
+    if was_single {
+        let mut all: Vec<_> = split
+            .children
+            .iter()
+            .flat_map(|c| image_changes(deployed_root, &c.value()))
+            .collect();
+        all.sort();
+        return all;
+    }
     let changed = split.children.iter().filter_map(|c| {
         let url =
             deployed_root["Resources"][&c.id]["Properties"]["TemplateURL"]["Fn::Sub"].as_str()?;
