@@ -44,6 +44,8 @@ pub struct Event {
     pub resource_type: String,
     pub status: String,
     pub reason: String,
+    /// A child stack's ID, for an `AWS::CloudFormation::Stack` row.
+    pub physical_id: String,
 }
 
 impl Event {
@@ -66,6 +68,7 @@ impl Event {
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_default(),
             reason: e.resource_status_reason().unwrap_or_default().to_string(),
+            physical_id: e.physical_resource_id().unwrap_or_default().to_string(),
         }
     }
 
@@ -99,6 +102,62 @@ pub fn first_failure(events: &[Event]) -> Option<&Event> {
             && !e.reason.contains("cancelled")
             && !e.reason.starts_with("The following resource(s) failed")
     })
+}
+
+/// The child stack whose failure `first` reports: a nested stack's own
+/// events hold the reason, the root only says which resources failed.
+pub fn failed_child(first: &Event) -> Option<&str> {
+    (first.resource_type == "AWS::CloudFormation::Stack" && first.physical_id.contains(":stack/"))
+        .then_some(first.physical_id.as_str())
+}
+
+/// The events of a stack's latest operation, oldest first: a child stack
+/// lives through many updates, and an older failure is not this one's.
+/// At most ten pages are read.
+pub async fn operation_events(cfn: &Client, stack_id: &str) -> Result<Vec<Event>, Failure> {
+    let mut newest_first = Vec::new();
+    let mut pages = cfn
+        .describe_stack_events()
+        .stack_name(stack_id)
+        .into_paginator()
+        .send();
+    for _ in 0..10 {
+        let Some(page) = pages.next().await else {
+            break;
+        };
+        let page = page.map_err(|e| aws::message("reading stack events", e))?;
+        newest_first.extend(page.stack_events().iter().map(Event::from_sdk));
+        if newest_first.iter().any(|e| starts_operation(e, stack_id)) {
+            break;
+        }
+    }
+    Ok(latest_operation(newest_first, stack_id))
+}
+
+/// The stack's own event that begins an operation.
+fn starts_operation(e: &Event, stack_id: &str) -> bool {
+    e.physical_id == stack_id
+        && [
+            "CREATE_IN_PROGRESS",
+            "UPDATE_IN_PROGRESS",
+            "DELETE_IN_PROGRESS",
+        ]
+        .contains(&e.status.as_str())
+}
+
+/// Events (newest first) back to the start of the latest operation,
+/// oldest first.
+fn latest_operation(newest_first: Vec<Event>, stack_id: &str) -> Vec<Event> {
+    let mut out = Vec::new();
+    for e in newest_first {
+        let start = starts_operation(&e, stack_id);
+        out.push(e);
+        if start {
+            break;
+        }
+    }
+    out.reverse();
+    out
 }
 
 /// Where events go.
@@ -294,8 +353,104 @@ mod tests {
                 resource_type: kind.to_string(),
                 status: status.to_string(),
                 reason: reason.to_string(),
+                physical_id: String::new(),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_failed_child_stack_is_looked_into_and_nothing_else_is() {
+        let mut root = events(&[
+            ("Cluster", "AWS::ECS::Cluster", "CREATE_COMPLETE", ""),
+            (
+                "Services3F",
+                "AWS::CloudFormation::Stack",
+                "CREATE_FAILED",
+                "Embedded stack was not successfully created: The following resource(s) failed to create: [WebService].",
+            ),
+        ]);
+        let child = "arn:aws:cloudformation:eu-west-1:123456789012:stack/app-Services3F-1/abc";
+        root[1].physical_id = child.to_string();
+        let first = first_failure(&root).expect("the child stack's failure");
+        assert_eq!(failed_child(first), Some(child));
+        // Inside the child, the real cause comes first.
+        let inner = events(&[
+            (
+                "WebService",
+                "AWS::ECS::Service",
+                "CREATE_FAILED",
+                "Invalid request provided: no such image",
+            ),
+            (
+                "WebTaskRole",
+                "AWS::IAM::Role",
+                "CREATE_FAILED",
+                "Resource creation cancelled",
+            ),
+        ]);
+        assert_eq!(first_failure(&inner).unwrap().logical_id, "WebService");
+        // A plain resource, or a stack row without an ID, is not a child.
+        let mut plain = root[1].clone();
+        plain.resource_type = "AWS::ECS::Service".into();
+        assert_eq!(failed_child(&plain), None);
+        root[1].physical_id.clear();
+        assert_eq!(failed_child(&root[1]), None);
+    }
+
+    #[test]
+    fn only_the_latest_operation_of_a_child_counts() {
+        let id = "arn:aws:cloudformation:eu-west-1:123456789012:stack/app-Services3F-1/abc";
+        let mut oldest_first = events(&[
+            (
+                "app-Services3F-1",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_IN_PROGRESS",
+                "",
+            ),
+            (
+                "WebService",
+                "AWS::ECS::Service",
+                "UPDATE_FAILED",
+                "an older failure",
+            ),
+            (
+                "app-Services3F-1",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_ROLLBACK_COMPLETE",
+                "",
+            ),
+            (
+                "app-Services3F-1",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_IN_PROGRESS",
+                "",
+            ),
+            (
+                "ApiService",
+                "AWS::ECS::Service",
+                "UPDATE_FAILED",
+                "this one",
+            ),
+            (
+                "app-Services3F-1",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_ROLLBACK_IN_PROGRESS",
+                "",
+            ),
+        ]);
+        for e in oldest_first
+            .iter_mut()
+            .filter(|e| e.resource_type.contains("Stack"))
+        {
+            e.physical_id = id.to_string();
+        }
+        let newest_first: Vec<Event> = oldest_first.into_iter().rev().collect();
+        let latest = latest_operation(newest_first.clone(), id);
+        assert_eq!(latest.len(), 3);
+        assert_eq!(first_failure(&latest).unwrap().reason, "this one");
+        // No start in sight (over ten pages): what was read.
+        let tail = latest_operation(newest_first[..2].to_vec(), id);
+        assert_eq!(tail.len(), 2);
     }
 
     const STACK: &str = "AWS::CloudFormation::Stack";

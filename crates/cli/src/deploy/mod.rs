@@ -260,10 +260,10 @@ pub async fn follow(
         Waited::Settled(status) => {
             let mut msg = format!("{verb} failed: stack is {status}");
             if let Some(e) = progress::first_failure(&display.events) {
-                msg.push_str(&format!(
-                    "\n  {} ({}) {}: {}",
-                    e.logical_id, e.resource_type, e.status, e.reason
-                ));
+                msg.push_str(&failure_line(e, ""));
+                if let Some(inner) = child_failure(&cfn, e).await {
+                    msg.push_str(&failure_line(&inner, &format!("{}/", e.logical_id)));
+                }
             }
             for line in stopped_tasks(aws, stack_id).await {
                 msg.push_str(&format!("\n  {line}"));
@@ -272,6 +272,21 @@ pub async fn follow(
         }
         Waited::TimedOut(status) => Err(timed_out(&status)),
     }
+}
+
+fn failure_line(e: &progress::Event, within: &str) -> String {
+    format!(
+        "\n  {within}{} ({}) {}: {}",
+        e.logical_id, e.resource_type, e.status, e.reason
+    )
+}
+
+/// The first failure inside the child stack that `first` says failed, which
+/// holds the reason (the root only names the resources). Best effort.
+async fn child_failure(cfn: &Client, first: &progress::Event) -> Option<progress::Event> {
+    let child = progress::failed_child(first)?;
+    let events = progress::operation_events(cfn, child).await.ok()?;
+    progress::first_failure(&events).cloned()
 }
 
 /// `--wait-timeout` ran out; nothing is cancelled.
