@@ -116,22 +116,40 @@ pub fn failed_child(first: &Event) -> Option<&str> {
 /// At most ten pages are read.
 pub async fn operation_events(cfn: &Client, stack_id: &str) -> Result<Vec<Event>, Failure> {
     let mut newest_first = Vec::new();
+    walk_events(cfn, stack_id, 10, |e| {
+        let start = starts_operation(&e, stack_id);
+        newest_first.push(e);
+        !start
+    })
+    .await?;
+    Ok(latest_operation(newest_first, stack_id))
+}
+
+/// A stack's events, newest first, handed to `take` while it returns true,
+/// from at most `max_pages` pages.
+async fn walk_events(
+    cfn: &Client,
+    stack_id: &str,
+    max_pages: usize,
+    mut take: impl FnMut(Event) -> bool,
+) -> Result<(), Failure> {
     let mut pages = cfn
         .describe_stack_events()
         .stack_name(stack_id)
         .into_paginator()
         .send();
-    for _ in 0..10 {
+    for _ in 0..max_pages {
         let Some(page) = pages.next().await else {
-            break;
+            return Ok(());
         };
         let page = page.map_err(|e| aws::message("reading stack events", e))?;
-        newest_first.extend(page.stack_events().iter().map(Event::from_sdk));
-        if newest_first.iter().any(|e| starts_operation(e, stack_id)) {
-            break;
+        for e in page.stack_events() {
+            if !take(Event::from_sdk(e)) {
+                return Ok(());
+            }
         }
     }
-    Ok(latest_operation(newest_first, stack_id))
+    Ok(())
 }
 
 /// The stack's own event that begins an operation.
@@ -319,21 +337,14 @@ async fn new_events(
     seen: &HashSet<String>,
 ) -> Result<Vec<Event>, Failure> {
     let mut out = Vec::new();
-    let mut pages = cfn
-        .describe_stack_events()
-        .stack_name(stack_id)
-        .into_paginator()
-        .send();
-    'pages: while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| aws::message("reading stack events", e))?;
-        for e in page.stack_events() {
-            let id = e.event_id().unwrap_or_default();
-            if Some(id) == after || seen.contains(id) {
-                break 'pages;
-            }
-            out.push(Event::from_sdk(e));
+    walk_events(cfn, stack_id, usize::MAX, |e| {
+        let known = Some(e.id.as_str()) == after || seen.contains(&e.id);
+        if !known {
+            out.push(e);
         }
-    }
+        !known
+    })
+    .await?;
     out.reverse();
     Ok(out)
 }
