@@ -115,14 +115,16 @@ pub fn failed_child(first: &Event) -> Option<&str> {
 /// lives through many updates, and an older failure is not this one's.
 /// At most ten pages are read.
 pub async fn operation_events(cfn: &Client, stack_id: &str) -> Result<Vec<Event>, Failure> {
-    let mut newest_first = Vec::new();
-    walk_events(cfn, stack_id, 10, |e| {
-        let start = starts_operation(&e, stack_id);
-        newest_first.push(e);
-        !start
-    })
+    let mut events = Vec::new();
+    walk_events(
+        cfn,
+        stack_id,
+        10,
+        back_to_operation_start(stack_id, &mut events),
+    )
     .await?;
-    Ok(latest_operation(newest_first, stack_id))
+    events.reverse();
+    Ok(events)
 }
 
 /// A stack's events, newest first, handed to `take` while it returns true,
@@ -163,19 +165,17 @@ fn starts_operation(e: &Event, stack_id: &str) -> bool {
         .contains(&e.status.as_str())
 }
 
-/// Events (newest first) back to the start of the latest operation,
-/// oldest first.
-fn latest_operation(newest_first: Vec<Event>, stack_id: &str) -> Vec<Event> {
-    let mut out = Vec::new();
-    for e in newest_first {
+/// For `walk_events`: keep events (newest first) in `out`, up to and
+/// including the one that began the stack's latest operation.
+fn back_to_operation_start<'a>(
+    stack_id: &'a str,
+    out: &'a mut Vec<Event>,
+) -> impl FnMut(Event) -> bool + 'a {
+    move |e| {
         let start = starts_operation(&e, stack_id);
         out.push(e);
-        if start {
-            break;
-        }
+        !start
     }
-    out.reverse();
-    out
 }
 
 /// Where events go.
@@ -456,12 +456,25 @@ mod tests {
             e.physical_id = id.to_string();
         }
         let newest_first: Vec<Event> = oldest_first.into_iter().rev().collect();
-        let latest = latest_operation(newest_first.clone(), id);
-        assert_eq!(latest.len(), 3);
-        assert_eq!(first_failure(&latest).unwrap().reason, "this one");
+        // What walk_events does with each page's events, oldest first after.
+        let latest = |events: &[Event]| {
+            let mut out = Vec::new();
+            {
+                let mut take = back_to_operation_start(id, &mut out);
+                for e in events {
+                    if !take(e.clone()) {
+                        break;
+                    }
+                }
+            }
+            out.reverse();
+            out
+        };
+        let this = latest(&newest_first);
+        assert_eq!(this.len(), 3);
+        assert_eq!(first_failure(&this).unwrap().reason, "this one");
         // No start in sight (over ten pages): what was read.
-        let tail = latest_operation(newest_first[..2].to_vec(), id);
-        assert_eq!(tail.len(), 2);
+        assert_eq!(latest(&newest_first[..2]).len(), 2);
     }
 
     const STACK: &str = "AWS::CloudFormation::Stack";

@@ -194,7 +194,7 @@ pub async fn get(aws: &Aws, bucket: &str, key: &str) -> Option<String> {
         return None;
     }
     let bytes = object.body.collect().await.ok()?.into_bytes();
-    String::from_utf8(bytes.to_vec()).ok()
+    String::from_utf8(bytes.into()).ok()
 }
 
 /// Store many templates, eight requests at a time.

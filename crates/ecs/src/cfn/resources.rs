@@ -789,22 +789,17 @@ impl Condition {
 
 impl Serialize for Condition {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
         struct Tests<'a>(&'a [(String, Expr)]);
         impl Serialize for Tests<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut m = s.serialize_map(Some(self.0.len()))?;
-                for (k, v) in self.0 {
-                    m.serialize_entry(k, v)?;
-                }
-                m.end()
+                s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
             }
         }
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (operator, tests) in &self.0 {
-            m.serialize_entry(operator, &Tests(tests))?;
-        }
-        m.end()
+        s.collect_map(
+            self.0
+                .iter()
+                .map(|(operator, tests)| (operator, Tests(tests))),
+        )
     }
 }
 

@@ -99,24 +99,17 @@ impl Wirer<'_> {
                     }
                     i = end;
                 }
-                b'"' if rest.starts_with(SUB) => {
-                    let start = i + SUB.len();
+                // `Fn::Sub: text`, or `[text, {Name: value}]`, where the
+                // names the map defines are not the template's (its values
+                // are scanned as the rest of the JSON is).
+                b'"' if rest.starts_with(SUB) || rest.starts_with(SUB_LIST) => {
+                    let list = rest.starts_with(SUB_LIST);
+                    let start = i + if list { SUB_LIST.len() } else { SUB.len() };
                     let end = string_end(b, start - 1);
-                    let text = self.rewrite_sub(&json[start..end], &[]);
-                    if text != json[start..end] {
-                        out.push_str(&json[copied..start]);
-                        out.push_str(&text);
-                        copied = end;
-                    }
-                    i = end + 1;
-                }
-                // `Fn::Sub: [text, {Name: value}]`: the names the map
-                // defines are not the template's; its values are scanned
-                // as the rest of the JSON is.
-                b'"' if rest.starts_with(SUB_LIST) => {
-                    let start = i + SUB_LIST.len();
-                    let end = string_end(b, start - 1);
-                    let locals = sub_variables(json.get(end + 1..).unwrap_or(""));
+                    let locals = match list {
+                        true => sub_variables(json.get(end + 1..).unwrap_or("")),
+                        false => vec![],
+                    };
                     let text = self.rewrite_sub(&json[start..end], &locals);
                     if text != json[start..end] {
                         out.push_str(&json[copied..start]);
